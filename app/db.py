@@ -1,0 +1,147 @@
+"""Engines, pragmas and the single writer: the only place that commits.
+
+Every write goes through `Writer`: one thread, one connection, transactions
+opened with `BEGIN IMMEDIATE`. Commands queued while a transaction runs are
+committed together in the next one (group commit), each inside its own
+savepoint so that one failing command never takes the others down. A command
+is acknowledged (its `after` hook runs, then its caller resumes) only once the
+transaction that holds it has committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from . import migrations
+from .errors import StorageError
+
+log = logging.getLogger("essaim.db")
+T = TypeVar("T")
+MAX_BATCH = 256
+
+
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'essaim.sqlite3'}"
+
+
+def make_engine(url: str, *, immediate: bool, synchronous: str = "FULL", pool_size: int = 4) -> Engine:
+    """An engine whose transactions begin with BEGIN IMMEDIATE (writer) or BEGIN (readers)."""
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=pool_size, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=pool_size, connect_args={"check_same_thread": False, "timeout": 10})
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi: sqlite3.Connection, _record: Any) -> None:
+        dbapi.isolation_level = None  # we say BEGIN ourselves, so savepoints work
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000",
+                       f"synchronous={synchronous}"):
+            dbapi.execute(f"PRAGMA {pragma}")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def storage_error(exc: BaseException) -> StorageError:
+    message = str(exc).lower()
+    if "full" in message or "no space" in message:
+        return StorageError("storage.full")
+    return StorageError("storage.unavailable")
+
+
+@dataclass
+class _Job(Generic[T]):
+    run: Callable[[Connection], T]
+    after: Callable[[T], Awaitable[None]] | None
+    future: asyncio.Future[T]
+    result: Any = None
+    failed: BaseException | None = field(default=None)
+
+
+class Writer:
+    """Runs write jobs one transaction at a time on a dedicated thread."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._queue: asyncio.Queue[_Job[Any]] = asyncio.Queue()
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="essaim-writer")
+        self._task: asyncio.Task[None] | None = None
+
+    def migrate(self) -> int:
+        with self.engine.begin() as conn:
+            return migrations.migrate(conn)
+
+    async def start(self) -> None:
+        await asyncio.get_running_loop().run_in_executor(self._executor, self.migrate)
+        self._task = asyncio.create_task(self._loop(), name="essaim-writer")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        self._executor.shutdown(wait=True)
+        self.engine.dispose()
+
+    async def submit(self, run: Callable[[Connection], T],
+                     after: Callable[[T], Awaitable[None]] | None = None) -> T:
+        """Run `run` in a write transaction; return once it is committed (and `after` ran)."""
+        job: _Job[T] = _Job(run, after, asyncio.get_running_loop().create_future())
+        await self._queue.put(job)
+        return await asyncio.shield(job.future)
+
+    async def _loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            batch = [job for job in batch if not job.future.cancelled()]
+            try:
+                await loop.run_in_executor(self._executor, self._commit, batch)
+            except (OperationalError, DBAPIError, sqlite3.Error, OSError) as exc:
+                log.error("write transaction failed: %s", type(exc).__name__)
+                error = storage_error(exc)
+                for job in batch:
+                    job.failed = error
+            for job in batch:
+                await self._settle(job)
+
+    def _commit(self, batch: list[_Job[Any]]) -> None:
+        with self.engine.begin() as conn:
+            for job in batch:
+                savepoint = conn.begin_nested()
+                try:
+                    job.result = job.run(conn)
+                    savepoint.commit()
+                except (OperationalError, sqlite3.OperationalError):
+                    savepoint.rollback()
+                    raise  # the disk or the lock: the whole transaction is gone
+                except Exception as exc:  # a bug in one job must not sink the batch
+                    savepoint.rollback()
+                    log.exception("write job failed")
+                    job.failed = exc
+
+    async def _settle(self, job: _Job[Any]) -> None:
+        if job.future.done():
+            return
+        if job.failed is not None:
+            job.future.set_exception(job.failed)
+            return
+        if job.after is not None:
+            try:
+                await job.after(job.result)
+            except Exception:  # publishing is best effort; clients resync by seq
+                log.exception("post-commit hook failed")
+        job.future.set_result(job.result)

@@ -1,0 +1,95 @@
+"""Pure rules: a command and the facts it needs -> an event, or a `Rejection`.
+
+No I/O here. The service loads the facts inside the write transaction, so what
+the rules see is exactly what will be committed. Each rule reads in the same
+order: authority (phase, role, ownership), then validation, then resolution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import limits, phases, text
+from .errors import Rejection
+from .events import IdeaAdded, IdeaDeleted, IdeaEdited
+from .protocol import IdeaAdd, IdeaDelete, IdeaEdit
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: str
+    tag: str
+    role: phases.Role
+
+
+@dataclass(frozen=True)
+class RoomFacts:
+    phase: str
+    idea_count: int
+
+
+@dataclass(frozen=True)
+class IdeaFacts:
+    id: str
+    author_id: str
+    text: str
+    colour: str
+
+
+def idea_text(raw: str) -> str | Rejection:
+    cleaned = text.clean(raw, multiline=True)
+    if not cleaned:
+        return Rejection("text.empty", {"field": "text"})
+    if len(cleaned) > limits.IDEA_TEXT_MAX:
+        return Rejection("text.too_long", {"field": "text", "max": limits.IDEA_TEXT_MAX})
+    return cleaned
+
+
+def _phase(room: RoomFacts, command: str, actor: Actor) -> Rejection | None:
+    if phases.allows(room.phase, command, actor.role):
+        return None
+    return Rejection("phase.forbidden", {"phase": room.phase, "command": command})
+
+
+def _may_change(actor: Actor, idea: IdeaFacts | None) -> Rejection | None:
+    if idea is None:
+        return Rejection("idea.not_found")
+    if actor.role != "facilitator" and idea.author_id != actor.id:
+        return Rejection("idea.not_yours")
+    return None
+
+
+def add_idea(cmd: IdeaAdd, actor: Actor, room: RoomFacts, prompt_exists: bool,
+             own_ideas: int, new_id: str, now: float) -> IdeaAdded | Rejection:
+    if refused := _phase(room, cmd.type, actor):
+        return refused
+    if not prompt_exists:
+        return Rejection("prompt.not_found")
+    if own_ideas >= limits.IDEAS_PER_PARTICIPANT:
+        return Rejection("idea.too_many", {"max": limits.IDEAS_PER_PARTICIPANT})
+    if room.idea_count >= limits.IDEAS_PER_ROOM:
+        return Rejection("room.full_of_ideas", {"max": limits.IDEAS_PER_ROOM})
+    cleaned = idea_text(cmd.text)
+    if isinstance(cleaned, Rejection):
+        return cleaned
+    return IdeaAdded(idea=new_id, prompt=cmd.prompt, author_id=actor.id, author=actor.tag,
+                     text=cleaned, colour=cmd.colour, at=now)
+
+
+def edit_idea(cmd: IdeaEdit, actor: Actor, room: RoomFacts, idea: IdeaFacts | None,
+              now: float) -> IdeaEdited | Rejection:
+    if refused := _phase(room, cmd.type, actor) or _may_change(actor, idea):
+        return refused
+    assert idea is not None
+    new_text = idea.text if cmd.text is None else idea_text(cmd.text)
+    if isinstance(new_text, Rejection):
+        return new_text
+    return IdeaEdited(idea=idea.id, text=new_text, colour=cmd.colour or idea.colour, at=now)
+
+
+def delete_idea(cmd: IdeaDelete, actor: Actor, room: RoomFacts,
+                idea: IdeaFacts | None) -> IdeaDeleted | Rejection:
+    if refused := _phase(room, cmd.type, actor) or _may_change(actor, idea):
+        return refused
+    assert idea is not None
+    return IdeaDeleted(idea=idea.id)

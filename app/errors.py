@@ -1,0 +1,77 @@
+"""The one error vocabulary of Essaim.
+
+Expected failures travel as data (`Rejection`), never as exceptions, so that
+a refused command is just another answer (Parabol's rule)::
+
+    Rejection(code, params)     -> error frame to the sender, socket stays open
+
+Unexpected conditions that stop a request are exceptions::
+
+    EssaimError
+     ├── NotFound          -> 404 page / "workshop not found"
+     ├── Forbidden         -> 403 / websocket handshake refused
+     └── StorageError      -> "storage full" / "storage unavailable", nothing acknowledged
+
+Every code is stable: clients, tests and `docs/protocol.md` rely on it, and
+each has a human message in every catalogue (`error.<code>`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# code -> one-line meaning (the catalogue holds the human wording).
+CODES: dict[str, str] = {
+    "protocol.invalid_json": "the frame is not a JSON object",
+    "protocol.unknown_type": "the `type` is not a known command",
+    "protocol.invalid": "a field is missing, of the wrong type, out of range or unknown",
+    "protocol.version": "the client speaks a protocol version the server does not",
+    "protocol.not_ready": "a command arrived before `hello`",
+    "text.empty": "a text is empty once cleaned",
+    "text.too_long": "a text is longer than its documented limit",
+    "prompt.not_found": "the prompt is not in this workshop",
+    "idea.not_found": "the idea is not in this workshop (deleted?)",
+    "idea.not_yours": "only the author or a facilitator may change this idea",
+    "idea.too_many": "this participant reached the cap of ideas per workshop",
+    "room.full_of_ideas": "the workshop reached its cap of ideas",
+    "phase.forbidden": "the current phase does not allow this command",
+    "room.not_found": "no such workshop",
+    "room.full": "the workshop reached its cap of participants",
+    "auth.forbidden": "the token is missing, invalid, expired or for another workshop",
+    "storage.full": "the server's disk is full; nothing was saved",
+    "storage.unavailable": "the database could not be written; nothing was saved",
+}
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A refused command: a stable `code` plus values for the message."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        assert self.code in CODES, self.code
+
+
+class EssaimError(Exception):
+    """Base of every exception Essaim raises on purpose."""
+
+    code = "essaim.error"
+
+
+class NotFound(EssaimError):
+    code = "room.not_found"
+
+
+class Forbidden(EssaimError):
+    code = "auth.forbidden"
+
+
+class StorageError(EssaimError):
+    """The database refused a write; nothing was committed or acknowledged."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code

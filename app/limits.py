@@ -1,0 +1,17 @@
+"""Every limit in one place; `docs/protocol.md` lists them and a test keeps both in step."""
+
+from __future__ import annotations
+
+IDEA_TEXT_MAX = 500  # characters, after cleaning
+PSEUDONYM_MAX = 40
+ROOM_TITLE_MAX = 120
+PROMPT_TITLE_MAX = 200
+IDEAS_PER_PARTICIPANT = 100
+IDEAS_PER_ROOM = 5000
+PARTICIPANTS_PER_ROOM = 2000
+WS_MESSAGE_MAX_BYTES = 64 * 1024
+HELLO_TIMEOUT_SECONDS = 10.0  # a socket that does not say hello in time is closed
+CATCH_UP_MAX_EVENTS = 500  # further behind than this, a client gets a fresh snapshot
+OUTBOX_MAX_FRAMES = 2000  # a socket this far behind is closed and must resync
+PARTICIPANT_TOKEN_MAX_AGE = 60 * 60 * 24 * 90  # seconds
+FACILITATOR_TOKEN_MAX_AGE = 60 * 60 * 24 * 365

@@ -1,0 +1,73 @@
+"""The application factory: settings in, a Starlette app out."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from . import db, routes, settings as settings_module, ws
+from .auth import Tokens
+from .hub import RoomHub
+from .pubsub import Broadcast
+from .security import SecurityMiddleware
+from .service import Service
+from .web import Essaim
+from .workshop_templates import load_all
+
+ROOT = Path(__file__).resolve().parent.parent
+log = logging.getLogger("essaim")
+
+
+def create_app(settings: settings_module.Settings | None = None) -> Starlette:
+    settings = settings or settings_module.load()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    templates = load_all()
+    writer = db.Writer(db.make_engine(settings.database_url, immediate=True, pool_size=1,
+                                      synchronous=settings.sqlite_synchronous))
+    reader = db.make_engine(settings.database_url, immediate=False, synchronous=settings.sqlite_synchronous)
+    broadcast = Broadcast(settings.broadcast_url)
+    hub = RoomHub(broadcast)
+    essaim = Essaim(settings, Tokens(settings.secret_key), Service(writer, reader, hub, templates), hub, templates)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await writer.start()
+        await broadcast.connect()
+        log.info("Essaim ready on %s", settings.public_url)
+        try:
+            yield
+        finally:
+            await broadcast.disconnect()
+            await writer.stop()
+            reader.dispose()
+
+    app = Starlette(
+        routes=[*routes.ROUTES,
+                WebSocketRoute("/rooms/{room_id}/ws", ws.room_socket),
+                Mount("/static", StaticFiles(directory=ROOT / "static"), name="static")],
+        middleware=[Middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins)],
+        exception_handlers={HTTPException: _http_error},
+        lifespan=lifespan,
+    )
+    app.state.essaim = essaim
+    app.state.jinja = Jinja2Templates(directory=ROOT / "templates")
+    return app
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Plain pages for 404/405: no stack trace, no version."""
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    if status == 404:
+        return routes.render(request, "not_found.html", 404)
+    return Response(status_code=status)

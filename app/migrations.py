@@ -1,0 +1,82 @@
+"""Versioned schema migrations: each step runs once, in order, never drop-and-recreate.
+
+Steps are plain SQL that SQLite and PostgreSQL both understand. Add a step at
+the end; never edit one that has shipped.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+STEPS: list[tuple[int, list[str]]] = [
+    (1, [
+        """CREATE TABLE room (
+            id VARCHAR(32) PRIMARY KEY,
+            title TEXT NOT NULL,
+            template TEXT NOT NULL,
+            lang VARCHAR(8) NOT NULL DEFAULT 'fr',
+            phase VARCHAR(16) NOT NULL,
+            seq BIGINT NOT NULL DEFAULT 0,
+            facilitator_version INTEGER NOT NULL DEFAULT 1,
+            author_key TEXT NOT NULL,
+            settings TEXT NOT NULL DEFAULT '{}',
+            created_at DOUBLE PRECISION NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL)""",
+        """CREATE TABLE prompt (
+            id VARCHAR(32) PRIMARY KEY,
+            room_id VARCHAR(32) NOT NULL REFERENCES room(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            title TEXT NOT NULL)""",
+        "CREATE INDEX ix_prompt_room_id ON prompt (room_id)",
+        """CREATE TABLE participant (
+            id VARCHAR(32) PRIMARY KEY,
+            room_id VARCHAR(32) NOT NULL REFERENCES room(id) ON DELETE CASCADE,
+            public_id VARCHAR(32) NOT NULL,
+            name TEXT NOT NULL,
+            role VARCHAR(16) NOT NULL,
+            removed BOOLEAN NOT NULL DEFAULT FALSE,
+            created_at DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX ix_participant_room_id ON participant (room_id)",
+        """CREATE TABLE idea (
+            id VARCHAR(32) PRIMARY KEY,
+            room_id VARCHAR(32) NOT NULL REFERENCES room(id) ON DELETE CASCADE,
+            prompt_id VARCHAR(32) NOT NULL REFERENCES prompt(id) ON DELETE CASCADE,
+            author_id VARCHAR(32) NOT NULL REFERENCES participant(id) ON DELETE CASCADE,
+            text TEXT NOT NULL,
+            colour VARCHAR(16) NOT NULL,
+            created_at DOUBLE PRECISION NOT NULL,
+            updated_at DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX ix_idea_room_id ON idea (room_id)",
+        "CREATE INDEX ix_idea_author_id ON idea (author_id)",
+        """CREATE TABLE event (
+            room_id VARCHAR(32) NOT NULL REFERENCES room(id) ON DELETE CASCADE,
+            seq BIGINT NOT NULL,
+            participant_id VARCHAR(32),
+            op_id VARCHAR(64),
+            subject VARCHAR(32),
+            payload TEXT NOT NULL,
+            at DOUBLE PRECISION NOT NULL,
+            PRIMARY KEY (room_id, seq),
+            UNIQUE (room_id, participant_id, op_id))""",
+        "CREATE INDEX ix_event_subject ON event (subject)",
+    ]),
+]
+
+
+def current_version(conn: Connection) -> int:
+    conn.execute(text("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)"))
+    row = conn.execute(text("SELECT MAX(version) FROM schema_version")).scalar()
+    return int(row or 0)
+
+
+def migrate(conn: Connection) -> int:
+    """Bring the schema up to date inside the caller's transaction; return the version."""
+    version = current_version(conn)
+    for number, statements in STEPS:
+        if number <= version:
+            continue
+        for statement in statements:
+            conn.execute(text(statement))
+        conn.execute(text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": number})
+        version = number
+    return version

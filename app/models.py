@@ -1,0 +1,67 @@
+"""The tables. The schema itself is created by `migrations.py`; a test keeps both in step.
+
+Table models do not validate on their own: everything stored here has already
+been cleaned and checked by `protocol`, `text` and `domain`.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Room(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    title: str
+    template: str
+    lang: str = "fr"
+    phase: str
+    seq: int = 0  # last sequence number given to an event of this room
+    facilitator_version: int = 1  # bumped to revoke facilitator links
+    author_key: str  # per-room secret behind the opaque author tags
+    settings: str = "{}"  # JSON
+    created_at: float
+    updated_at: float
+
+
+class Prompt(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    room_id: str = Field(foreign_key="room.id", index=True, ondelete="CASCADE")
+    position: int
+    title: str
+
+
+class Participant(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    room_id: str = Field(foreign_key="room.id", index=True, ondelete="CASCADE")
+    public_id: str  # what other pages see (presence); never the id behind tokens
+    name: str
+    role: str
+    removed: bool = False
+    created_at: float
+
+
+class Idea(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    room_id: str = Field(foreign_key="room.id", index=True, ondelete="CASCADE")
+    prompt_id: str = Field(foreign_key="prompt.id", ondelete="CASCADE")
+    author_id: str = Field(foreign_key="participant.id", ondelete="CASCADE")
+    text: str
+    colour: str
+    created_at: float
+    updated_at: float
+
+
+class Event(SQLModel, table=True):
+    """The room's log: one row per committed command, doubling as its op record."""
+
+    __table_args__ = (UniqueConstraint("room_id", "participant_id", "op_id"),)
+    room_id: str = Field(foreign_key="room.id", primary_key=True, ondelete="CASCADE")
+    seq: int = Field(primary_key=True)
+    participant_id: Optional[str] = None
+    op_id: Optional[str] = None
+    subject: Optional[str] = Field(default=None, index=True)  # the idea it touches, for erasure
+    payload: str  # the wire frame, JSON
+    at: float

@@ -1,0 +1,122 @@
+"""The wire format between a room page and the server (see `docs/protocol.md`).
+
+Client frames are JSON objects with a `type`; commands also carry a random
+`op_id`. They are parsed with pydantic's JSON parser, which rejects unknown
+fields, wrong types, NaN and lone surrogates. Server frames are JSON objects,
+or a JSON array of them when several events leave in one tick.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+
+from .errors import Rejection
+
+VERSION = 1
+
+# Sticky-note colours: a fixed palette, so no colour string ever reaches CSS.
+COLOURS = ("yellow", "pink", "blue", "green", "orange", "purple")
+Colour = Literal["yellow", "pink", "blue", "green", "orange", "purple"]
+
+OpId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{8,64}$")]
+EntityId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,32}$")]
+Seq = Annotated[int, Field(ge=0, le=2**53)]
+# Raw texts may be a little longer than their limit: cleaning can shorten them,
+# and the domain says "too long" in words rather than the parser in jargon.
+RawText = Annotated[str, Field(max_length=4000)]
+
+
+class _Frame(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False, frozen=True)
+
+
+class Hello(_Frame):
+    type: Literal["hello"]
+    v: int
+    since: Seq | None = None
+
+
+class Sync(_Frame):
+    """Ask again for the events after `since` (a gap was seen)."""
+
+    type: Literal["sync"]
+    since: Seq
+
+
+class Ping(_Frame):
+    type: Literal["ping"]
+
+
+class _Command(_Frame):
+    op_id: OpId
+
+
+class IdeaAdd(_Command):
+    type: Literal["idea.add"]
+    prompt: EntityId
+    text: RawText
+    colour: Colour = "yellow"
+
+
+class IdeaEdit(_Command):
+    type: Literal["idea.edit"]
+    idea: EntityId
+    text: RawText | None = None
+    colour: Colour | None = None
+
+
+class IdeaDelete(_Command):
+    type: Literal["idea.delete"]
+    idea: EntityId
+
+
+Command = Union[IdeaAdd, IdeaEdit, IdeaDelete]
+ClientFrame = Annotated[Union[Hello, Sync, Ping, IdeaAdd, IdeaEdit, IdeaDelete], Field(discriminator="type")]
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(ClientFrame)
+COMMAND_TYPES = frozenset({"idea.add", "idea.edit", "idea.delete"})
+FRAME_TYPES = COMMAND_TYPES | {"hello", "sync", "ping"}
+
+
+def parse(raw: str | bytes) -> Hello | Sync | Ping | Command | Rejection:
+    """Parse one client frame, or say precisely why it is refused."""
+    try:
+        return _ADAPTER.validate_json(raw)
+    except ValidationError as exc:
+        return _explain(exc, raw)
+
+
+def _explain(exc: ValidationError, raw: str | bytes) -> Rejection:
+    first = exc.errors(include_url=False, include_input=False)[0]
+    kind = first["type"]
+    if kind in ("dict_type", "model_type") or kind.startswith("json"):
+        return Rejection("protocol.invalid_json")
+    if kind in ("union_tag_invalid", "union_tag_not_found"):
+        return Rejection("protocol.unknown_type")
+    field = ".".join(str(p) for p in first["loc"][1:]) or "?"
+    return Rejection("protocol.invalid", {"field": field, "op_id": _op_id_of(raw)})
+
+
+def _op_id_of(raw: str | bytes) -> str | None:
+    """Best effort: echo the op_id of a refused command so the client can drop it."""
+    try:
+        value = json.loads(raw).get("op_id")
+    except (ValueError, AttributeError, RecursionError):
+        return None
+    return value if isinstance(value, str) and len(value) <= 64 else None
+
+
+def encode(frame: dict[str, Any]) -> str:
+    """One compact encoding for every server frame."""
+    return json.dumps(frame, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+
+
+def error_frame(rejection: Rejection, op_id: str | None = None) -> dict[str, Any]:
+    params = {k: v for k, v in rejection.params.items() if k != "op_id"}
+    frame: dict[str, Any] = {"type": "error", "code": rejection.code, "params": params}
+    op_id = op_id or rejection.params.get("op_id")
+    if op_id:
+        frame["op_id"] = op_id
+    return frame

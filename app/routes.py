@@ -1,0 +1,255 @@
+"""HTTP pages and the JSON API. Thin: parse, ask the service, render."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from typing import Any
+
+import segno
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+from starlette.templating import Jinja2Templates
+
+from . import i18n, limits, protocol
+from .errors import Rejection
+from .service import Identity
+from .web import Essaim, bearer_or_cookie, set_identity_cookie
+
+FORM_MAX_BYTES = 16 * 1024
+JSON_MAX_BYTES = 16 * 1024
+NAME_ANIMALS = ("Abeille", "Bourdon", "Colibri", "Hérisson", "Loutre", "Mésange", "Écureuil", "Renard",
+                "Tortue", "Chouette", "Libellule", "Coccinelle")
+NAME_COLOURS = ("bleue", "dorée", "verte", "rousse", "curieuse", "joyeuse", "tranquille", "rieuse")
+
+
+def essaim_of(request: Request) -> Essaim:
+    return request.app.state.essaim  # type: ignore[no-any-return]
+
+
+def lang_of(request: Request) -> str:
+    return i18n.negotiate(request.headers.get("accept-language"), request.cookies.get("essaim_lang"))
+
+
+def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
+    templates: Jinja2Templates = request.app.state.jinja
+    lang = lang_of(request)
+    context.update(lang=lang, _=i18n.translator(lang), settings=essaim_of(request).settings)
+    response = templates.TemplateResponse(request, name, context, status_code=status)
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+def proposed_name() -> str:
+    return f"{secrets.choice(NAME_ANIMALS)} {secrets.choice(NAME_COLOURS)}"
+
+
+def join_url(essaim: Essaim, room_id: str) -> str:
+    return f"{essaim.settings.public_url}/rooms/{room_id}"
+
+
+async def identity_of(request: Request, room_id: str) -> Identity | None:
+    essaim = essaim_of(request)
+    token = bearer_or_cookie(request.headers, request.cookies, room_id)
+    grant = essaim.tokens.read(token, room_id) if token else None
+    return await essaim.service.identity(grant) if grant else None
+
+
+async def read_form(request: Request) -> dict[str, str] | None:
+    if int(request.headers.get("content-length") or 0) > FORM_MAX_BYTES:
+        return None
+    async with request.form(max_files=0, max_fields=10, max_part_size=FORM_MAX_BYTES) as form:
+        return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+# -- pages -------------------------------------------------------------------------------
+
+async def home(request: Request) -> Response:
+    return render(request, "home.html", templates=essaim_of(request).templates.values())
+
+
+async def create_room_form(request: Request) -> Response:
+    essaim, form = essaim_of(request), await read_form(request)
+    if form is None:
+        return render(request, "home.html", 413, templates=essaim.templates.values())
+    created = await essaim.service.create_room(form.get("title", ""), form.get("template", ""),
+                                               lang_of(request), form.get("name") or "Animation")
+    if isinstance(created, Rejection):
+        return render(request, "home.html", 400, templates=essaim.templates.values(), error=created,
+                      form=form)
+    response = RedirectResponse(f"/rooms/{created.room_id}?bienvenue=1", status_code=303)
+    set_identity_cookie(response, essaim.settings, created.room_id,
+                        essaim.tokens.participant(created.room_id, created.facilitator_id))
+    return response
+
+
+async def room_page(request: Request) -> Response:
+    essaim, room_id = essaim_of(request), request.path_params["room_id"]
+    room = await essaim.service.room(room_id)
+    if room is None:
+        return render(request, "not_found.html", 404)
+    who = await identity_of(request, room_id)
+    if who is None:
+        return render(request, "join.html", room=room, proposed=proposed_name())
+    lang = lang_of(request)
+    config = {"room": room_id, "lang": lang, "version": protocol.VERSION,
+              "colours": protocol.COLOURS, "ideaMax": limits.IDEA_TEXT_MAX,
+              "role": who.role, "welcome": request.query_params.get("bienvenue") == "1",
+              "joinUrl": join_url(essaim, room_id), "messages": i18n.js_catalogue(lang)}
+    return render(request, "room.html", room=room, who=who, config=config,
+                  join_url=join_url(essaim, room_id))
+
+
+async def join_form(request: Request) -> Response:
+    essaim, room_id = essaim_of(request), request.path_params["room_id"]
+    form = await read_form(request)
+    room = await essaim.service.room(room_id)
+    if room is None:
+        return render(request, "not_found.html", 404)
+    joined = await essaim.service.join(room_id, (form or {}).get("name", ""))
+    if not isinstance(joined, Identity):
+        return render(request, "join.html", 400, room=room, proposed=proposed_name(), error=joined,
+                      form=form or {})
+    response = RedirectResponse(f"/rooms/{room_id}", status_code=303)
+    set_identity_cookie(response, essaim.settings, room_id, essaim.tokens.participant(room_id, joined.participant_id))
+    return response
+
+
+async def qr_code(request: Request) -> Response:
+    essaim, room_id = essaim_of(request), request.path_params["room_id"]
+    if await essaim.service.room(room_id) is None:
+        return Response(status_code=404)
+    buffer = io.BytesIO()
+    segno.make(join_url(essaim, room_id), error="m").save(buffer, kind="svg", scale=8, border=2,
+                                                         xmldecl=False, svgns=True, title=None)
+    return Response(buffer.getvalue(), media_type="image/svg+xml",
+                    headers={"cache-control": "private, max-age=3600"})
+
+
+async def facilitator_page(request: Request) -> Response:
+    """The facilitator link lands here; its secret stays in the URL fragment, never sent to us."""
+    room = await essaim_of(request).service.room(request.path_params["room_id"])
+    if room is None:
+        return render(request, "not_found.html", 404)
+    return render(request, "facilitate.html", room=room)
+
+
+async def healthz(request: Request) -> Response:
+    return JSONResponse({"status": "ok"})
+
+
+# -- JSON: the scripting API and the page's own calls -------------------------------------
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CreateRoom(_Body):
+    title: str = Field(max_length=limits.ROOM_TITLE_MAX * 8)
+    template: str = Field(default="remue-meninges", max_length=64)
+    name: str = Field(default="Animation", max_length=limits.PSEUDONYM_MAX * 8)
+    lang: str = Field(default="fr", pattern="^(fr|en)$")
+
+
+class JoinRoom(_Body):
+    name: str = Field(max_length=limits.PSEUDONYM_MAX * 8)
+
+
+class Claim(_Body):
+    token: str = Field(max_length=512)
+
+
+def api_error(status: int, code: str, **params: Any) -> JSONResponse:
+    return JSONResponse({"error": code, "params": params,
+                         "message": i18n.translator("en")(f"error.{code}", **params)}, status_code=status)
+
+
+async def read_json(request: Request, model: type[BaseModel]) -> Any:
+    """The body as `model`, or the error response to send instead."""
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return api_error(415, "protocol.invalid", field="content-type")
+    body = await request.body()
+    if len(body) > JSON_MAX_BYTES:
+        return api_error(413, "text.too_long", field="body", max=JSON_MAX_BYTES)
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        field = ".".join(str(p) for p in first["loc"]) or "body"
+        return api_error(422, "protocol.invalid", field=field)
+
+
+def rejection_response(rejection: Rejection) -> JSONResponse:
+    status = 409 if rejection.code == "room.full" else 422
+    return api_error(status, rejection.code, **rejection.params)
+
+
+async def api_create_room(request: Request) -> Response:
+    essaim, body = essaim_of(request), await read_json(request, CreateRoom)
+    if isinstance(body, Response):
+        return body
+    created = await essaim.service.create_room(body.title, body.template, body.lang, body.name)
+    if isinstance(created, Rejection):
+        return rejection_response(created)
+    room_id = created.room_id
+    token = essaim.tokens.facilitator(room_id, created.facilitator_id, 1)
+    return JSONResponse({"id": room_id, "join_url": join_url(essaim, room_id),
+                         "facilitator_url": f"{join_url(essaim, room_id)}/animer#{token}",
+                         "facilitator_token": token}, status_code=201)
+
+
+async def api_join(request: Request) -> Response:
+    essaim, room_id = essaim_of(request), request.path_params["room_id"]
+    body = await read_json(request, JoinRoom)
+    if isinstance(body, Response):
+        return body
+    joined = await essaim.service.join(room_id, body.name)
+    if joined is None:
+        return api_error(404, "room.not_found")
+    if isinstance(joined, Rejection):
+        return rejection_response(joined)
+    return JSONResponse({"id": joined.public_id, "name": joined.name,
+                         "token": essaim.tokens.participant(room_id, joined.participant_id)}, status_code=201)
+
+
+async def claim(request: Request) -> Response:
+    """Trade a facilitator token (from the link's fragment) for this browser's cookie."""
+    essaim, room_id = essaim_of(request), request.path_params["room_id"]
+    body = await read_json(request, Claim)
+    if isinstance(body, Response):
+        return body
+    grant = essaim.tokens.read(body.token, room_id)
+    who = await essaim.service.identity(grant) if grant and grant.facilitator_version else None
+    if who is None:
+        return api_error(403, "auth.forbidden")
+    response = JSONResponse({"room": room_id, "url": f"/rooms/{room_id}"})
+    set_identity_cookie(response, essaim.settings, room_id, essaim.tokens.participant(room_id, who.participant_id))
+    return response
+
+
+async def facilitator_link(request: Request) -> Response:
+    essaim, room_id = essaim_of(request), request.path_params["room_id"]
+    who = await identity_of(request, room_id)
+    room = await essaim.service.room(room_id)
+    if who is None or who.role != "facilitator" or room is None:
+        return api_error(403, "auth.forbidden")
+    token = essaim.tokens.facilitator(room_id, who.participant_id, room.facilitator_version)
+    return JSONResponse({"url": f"{join_url(essaim, room_id)}/animer#{token}"},
+                        headers={"cache-control": "no-store"})
+
+
+ROUTES = [
+    Route("/", home, methods=["GET"]),
+    Route("/healthz", healthz, methods=["GET"]),
+    Route("/rooms", create_room_form, methods=["POST"]),
+    Route("/rooms/{room_id}", room_page, methods=["GET"]),
+    Route("/rooms/{room_id}/join", join_form, methods=["POST"]),
+    Route("/rooms/{room_id}/qr.svg", qr_code, methods=["GET"]),
+    Route("/rooms/{room_id}/animer", facilitator_page, methods=["GET"]),
+    Route("/rooms/{room_id}/claim", claim, methods=["POST"]),
+    Route("/rooms/{room_id}/facilitator-link", facilitator_link, methods=["POST"]),
+    Route("/api/rooms", api_create_room, methods=["POST"]),
+    Route("/api/rooms/{room_id}/participants", api_join, methods=["POST"]),
+]

@@ -1,0 +1,105 @@
+"""Every setting, declared once as data and read once (Starlette `Config`).
+
+Values come from, in order: command-line flags, environment variables, a
+`.env` file in the working directory, the defaults below. `docs/configuration.md`
+documents each one; a test keeps the two lists equal.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from starlette.config import Config, Environ
+
+
+@dataclass(frozen=True)
+class Spec:
+    env: str
+    default: str
+    help: str
+
+
+SPECS: tuple[Spec, ...] = (
+    Spec("ESSAIM_HOST", "127.0.0.1", "address to listen on"),
+    Spec("ESSAIM_PORT", "8000", "port to listen on"),
+    Spec("ESSAIM_DATA_DIR", "./data", "folder for the SQLite database and the secret key (created if missing)"),
+    Spec("ESSAIM_PUBLIC_URL", "", "address people type, e.g. https://essaim.example.fr (default http://HOST:PORT)"),
+    Spec("ESSAIM_ALLOWED_ORIGINS", "", "extra origins allowed to open websockets, comma separated"),
+    Spec("ESSAIM_SECRET_KEY", "", "key that signs tokens and cookies (default: generated once in the data folder)"),
+    Spec("DATABASE_URL", "", "database address (default: sqlite in the data folder)"),
+    Spec("BROADCAST_URL", "memory://", "fan-out backend between processes"),
+    Spec("ESSAIM_SQLITE_SYNCHRONOUS", "FULL", "SQLite `synchronous` pragma: FULL survives power loss, NORMAL only crashes"),
+    Spec("ESSAIM_CONTACT", "le service organisateur (à compléter)", "who participants contact about their data"),
+    Spec("ESSAIM_RETENTION_DAYS", "90", "days a workshop is kept after its last activity (shown on the join page)"),
+    Spec("ESSAIM_LOG_LEVEL", "info", "log level: debug, info, warning, error"),
+)
+_DEFAULTS = {spec.env: spec.default for spec in SPECS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str
+    port: int
+    data_dir: Path
+    public_url: str
+    allowed_origins: frozenset[str]
+    secret_key: str
+    database_url: str
+    broadcast_url: str
+    sqlite_synchronous: str
+    contact: str
+    retention_days: int
+    log_level: str
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+def load(overrides: Mapping[str, str] | None = None, environ: Mapping[str, str] | None = None,
+         env_file: str | None = ".env") -> Settings:
+    """Read every setting once; `overrides` (command-line flags) win over the environment."""
+    merged = dict(os.environ if environ is None else environ)
+    merged.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    env_path = env_file if env_file and Path(env_file).is_file() else None
+    config = Config(env_path, environ=Environ(merged))
+
+    def get(name: str) -> str:
+        return str(config(name, default=_DEFAULTS[name]))
+
+    host, port = get("ESSAIM_HOST"), int(get("ESSAIM_PORT"))
+    data_dir = Path(get("ESSAIM_DATA_DIR")).expanduser().resolve()
+    public_url = (get("ESSAIM_PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
+    synchronous = get("ESSAIM_SQLITE_SYNCHRONOUS").upper()
+    if synchronous not in ("FULL", "NORMAL", "EXTRA"):
+        raise ValueError("ESSAIM_SQLITE_SYNCHRONOUS must be FULL, NORMAL or EXTRA")
+    return Settings(
+        host=host, port=port, data_dir=data_dir, public_url=public_url,
+        allowed_origins=_origins(public_url, port, get("ESSAIM_ALLOWED_ORIGINS")),
+        secret_key=get("ESSAIM_SECRET_KEY") or _stored_secret(data_dir),
+        database_url=get("DATABASE_URL") or f"sqlite:///{data_dir / 'essaim.sqlite3'}",
+        broadcast_url=get("BROADCAST_URL"), sqlite_synchronous=synchronous,
+        contact=get("ESSAIM_CONTACT"), retention_days=int(get("ESSAIM_RETENTION_DAYS")),
+        log_level=get("ESSAIM_LOG_LEVEL").lower(),
+    )
+
+
+def _origins(public_url: str, port: int, extra: str) -> frozenset[str]:
+    local = {f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"}
+    listed = {o.strip().rstrip("/") for o in extra.split(",") if o.strip()}
+    return frozenset({public_url} | local | listed)
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """A key made once per installation, kept beside the database, readable by its owner only."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

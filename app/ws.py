@@ -1,0 +1,153 @@
+"""The websocket endpoint: check origin and token, subscribe, send the state, then
+serve the socket with a receiver task and a sender task (encode/broadcaster's shape).
+
+Handshake refusals happen before `accept`, which Starlette turns into HTTP 403.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
+
+from . import limits, protocol
+from .errors import Rejection, StorageError
+from .hub import Frame, Member
+from .protocol import Hello, Ping, Sync, encode, error_frame
+from .service import Committed, Identity, Service
+from .web import Essaim, bearer_or_cookie
+
+log = logging.getLogger("essaim.ws")
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_TRY_AGAIN = 1013
+
+
+async def room_socket(websocket: WebSocket) -> None:
+    essaim: Essaim = websocket.app.state.essaim
+    room_id = websocket.path_params["room_id"]
+    who = await _authenticate(websocket, essaim, room_id)
+    if who is None:
+        await websocket.close(code=CLOSE_POLICY)  # before accept: HTTP 403
+        return
+    await websocket.accept()
+    member = Member(who.public_id, who.name)
+    await essaim.hub.enter(room_id, member)
+    try:
+        await _serve(websocket, essaim.service, who, member)
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await essaim.hub.leave(room_id, member)
+
+
+async def _authenticate(websocket: WebSocket, essaim: Essaim, room_id: str) -> Identity | None:
+    origin = websocket.headers.get("origin", "")
+    if origin.rstrip("/") not in essaim.settings.allowed_origins:
+        log.info("websocket refused: origin not allowed")
+        return None
+    token = bearer_or_cookie(websocket.headers, websocket.cookies, room_id)
+    grant = essaim.tokens.read(token, room_id) if token else None
+    return await essaim.service.identity(grant) if grant else None
+
+
+async def _serve(websocket: WebSocket, service: Service, who: Identity, member: Member) -> None:
+    try:
+        raw = await asyncio.wait_for(websocket.receive_text(), limits.HELLO_TIMEOUT_SECONDS)
+    except asyncio.TimeoutError:
+        await websocket.close(code=CLOSE_POLICY, reason="hello expected")
+        return
+    hello = protocol.parse(raw)
+    if not isinstance(hello, Hello):
+        await _send(websocket, error_frame(Rejection("protocol.not_ready")))
+        await websocket.close(code=CLOSE_POLICY, reason="hello expected")
+        return
+    if hello.v != protocol.VERSION:
+        await _send(websocket, error_frame(Rejection("protocol.version", {"server": protocol.VERSION})))
+        await websocket.close(code=CLOSE_POLICY, reason="protocol version")
+        return
+    last_seq = await _greet(websocket, service, who, hello.since)
+    tasks = {asyncio.create_task(_sender(websocket, member, last_seq)),
+             asyncio.create_task(_receiver(websocket, service, who, member))}
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+    finally:  # when one side ends (closed, too slow, gone), so does the other
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _greet(websocket: WebSocket, service: Service, who: Identity, since: int | None) -> int:
+    """Send what the client lacks: the events after `since`, or a snapshot. Return the seq sent up to."""
+    if since is not None and (caught := await service.catch_up(who.room_id, since)) is not None:
+        seq, payloads = caught
+        present = encode(service.hub.present(who.room_id))
+        await websocket.send_text(
+            f'{{"type":"catchup","seq":{seq},"present":{present},"events":[{",".join(payloads)}]}}')
+        return seq
+    seq, snapshot = await service.snapshot(who)
+    await websocket.send_text(snapshot)
+    return seq
+
+
+async def _sender(websocket: WebSocket, member: Member, last_seq: int) -> None:
+    outbox = member.outbox
+    while True:
+        frames = await outbox.take()
+        if outbox.overflowed:  # it stopped reading: cut it off, it will resync on reconnect
+            await websocket.close(code=CLOSE_TRY_AGAIN, reason="too slow")
+            return
+        texts: list[str] = []
+        for frame in frames:
+            if frame.seq is not None:
+                if frame.seq <= last_seq:
+                    continue  # already in the snapshot or catch-up
+                last_seq = frame.seq
+            texts.append(frame.text)
+        if len(texts) == 1:
+            await websocket.send_text(texts[0])
+        elif texts:  # events of one tick leave together: one frame, no re-encoding
+            await websocket.send_text(f"[{','.join(texts)}]")
+
+
+async def _receiver(websocket: WebSocket, service: Service, who: Identity, member: Member) -> None:
+    while True:
+        message = await websocket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        raw = message.get("text") if message.get("text") is not None else message.get("bytes") or b""
+        if len(raw) > limits.WS_MESSAGE_MAX_BYTES:
+            await websocket.close(code=CLOSE_TOO_BIG)
+            return
+        await _handle(raw, service, who, member)
+
+
+async def _handle(raw: str | bytes, service: Service, who: Identity, member: Member) -> None:
+    frame = protocol.parse(raw)
+    reply = member.outbox.push
+    if isinstance(frame, Rejection):
+        reply(Frame(None, encode(error_frame(frame))))
+    elif isinstance(frame, Ping):
+        reply(Frame(None, '{"type":"pong"}'))
+    elif isinstance(frame, Hello):
+        reply(Frame(None, encode(error_frame(Rejection("protocol.invalid", {"field": "type"})))))
+    elif isinstance(frame, Sync):
+        caught = await service.catch_up(who.room_id, frame.since)
+        events = caught[1] if caught else []
+        reply(Frame(None, f'{{"type":"resync","since":{frame.since},"events":[{",".join(events)}],'
+                          f'"complete":{"true" if caught else "false"}}}'))
+    else:
+        try:
+            outcome: Committed | Rejection = await service.execute(who, frame)
+        except StorageError as exc:  # nothing was committed, so nothing is acknowledged
+            outcome = Rejection(exc.code)
+        if isinstance(outcome, Rejection):
+            reply(Frame(None, encode(error_frame(outcome, frame.op_id))))
+        elif isinstance(outcome, Committed) and outcome.duplicate:
+            reply(Frame(None, encode({"type": "ack", "op_id": frame.op_id, "seq": outcome.seq})))
+
+
+async def _send(websocket: WebSocket, frame: dict[str, object]) -> None:
+    if websocket.application_state == WebSocketState.CONNECTED:
+        await websocket.send_text(encode(frame))

@@ -1,0 +1,178 @@
+// @ts-check
+/**
+ * The socket's life: connect, say hello with the last seq, ping, reconnect with
+ * backoff and jitter; and the queue of operations not yet confirmed, kept in
+ * localStorage so that a reload or a sleeping phone loses nothing typed.
+ *
+ * An operation leaves the queue only when the server answers for its op_id:
+ * the broadcast event (committed), an `ack` (it was already committed), or an
+ * `error` (refused). Until then it is resent after every reconnection; the
+ * server's op_id record makes the resend harmless.
+ */
+
+const PING_EVERY_MS = 20000;
+const PONG_WITHIN_MS = 10000;
+const BACKOFF_BASE_MS = 500;
+const BACKOFF_MAX_MS = 15000;
+
+/** @typedef {"connecting" | "online" | "offline"} Status */
+/** @typedef {{op_id: string, type: string, [key: string]: unknown}} Op */
+
+/** @returns {string} a random op id */
+export function newOpId() {
+  const bytes = new Uint8Array(12);
+  crypto.getRandomValues(bytes);
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+export class Connection {
+  /**
+   * @param {{
+   *   url: string, roomId: string, version: number,
+   *   since: () => number | null,
+   *   onFrame: (frame: any) => void,
+   *   onStatus: (status: Status, retryInMs?: number) => void,
+   *   onPending: (ops: Op[]) => void,
+   * }} options
+   */
+  constructor(options) {
+    this.options = options;
+    this.storageKey = `essaim:pending:${options.roomId}`;
+    /** @type {Op[]} */
+    this.queue = this.load();
+    /** @type {WebSocket | null} */
+    this.socket = null;
+    this.ready = false;
+    this.attempt = 0;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */ this.retryTimer = undefined;
+    /** @type {ReturnType<typeof setInterval> | undefined} */ this.pingTimer = undefined;
+    /** @type {ReturnType<typeof setTimeout> | undefined} */ this.pongTimer = undefined;
+    window.addEventListener("online", () => this.reconnectNow());
+    document.addEventListener("visibilitychange", () => {
+      if (document.visibilityState === "visible") this.reconnectNow();
+    });
+  }
+
+  start() {
+    this.connect();
+    this.options.onPending(this.queue);
+  }
+
+  connect() {
+    clearTimeout(this.retryTimer);
+    this.ready = false;
+    this.options.onStatus("connecting");
+    const socket = new WebSocket(this.options.url);
+    this.socket = socket;
+    socket.addEventListener("open", () => {
+      socket.send(JSON.stringify({ type: "hello", v: this.options.version, since: this.options.since() }));
+      this.startPing();
+    });
+    socket.addEventListener("message", (message) => this.receive(String(message.data)));
+    socket.addEventListener("close", () => this.closed(socket));
+    socket.addEventListener("error", () => socket.close());
+  }
+
+  /** The snapshot or catch-up was applied: the room is current, so send what waits. */
+  markReady() {
+    this.ready = true;
+    this.attempt = 0;
+    this.options.onStatus("online");
+    for (const op of this.queue) this.transmit(op);
+  }
+
+  /** Queue an operation and send it if we can. @param {Omit<Op, "op_id">} command @returns {Op} */
+  send(command) {
+    const op = /** @type {Op} */ ({ ...command, op_id: newOpId() });
+    this.queue.push(op);
+    this.save();
+    if (this.ready) this.transmit(op);
+    return op;
+  }
+
+  /** The server answered for this op (event, ack or error). @param {string} opId */
+  settle(opId) {
+    const before = this.queue.length;
+    this.queue = this.queue.filter((op) => op.op_id !== opId);
+    if (this.queue.length !== before) this.save();
+  }
+
+  /** Ask again for the events after `since` (a gap was seen). @param {number} since */
+  resync(since) {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: "sync", since }));
+  }
+
+  /** @param {Op} op */
+  transmit(op) {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(op));
+  }
+
+  /** @param {string} text */
+  receive(text) {
+    this.heardFromServer();
+    let data;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      return;
+    }
+    for (const frame of Array.isArray(data) ? data : [data]) {
+      if (frame.type === "pong") continue;
+      this.options.onFrame(frame);
+      if (typeof frame.op_id === "string" && ["ack", "error"].includes(frame.type)) this.settle(frame.op_id);
+      else if (typeof frame.op_id === "string" && typeof frame.seq === "number") this.settle(frame.op_id);
+    }
+  }
+
+  startPing() {
+    clearInterval(this.pingTimer);
+    this.pingTimer = setInterval(() => {
+      if (this.socket?.readyState !== WebSocket.OPEN) return;
+      this.socket.send('{"type":"ping"}');
+      clearTimeout(this.pongTimer);
+      // No answer at all: the connection is dead even if the browser has not noticed.
+      this.pongTimer = setTimeout(() => this.socket?.close(), PONG_WITHIN_MS);
+    }, PING_EVERY_MS);
+  }
+
+  heardFromServer() {
+    clearTimeout(this.pongTimer);
+  }
+
+  /** @param {WebSocket} socket */
+  closed(socket) {
+    if (socket !== this.socket) return;
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    this.ready = false;
+    this.socket = null;
+    const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.attempt);
+    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2)); // jitter: no thundering herd
+    this.attempt += 1;
+    this.options.onStatus("offline", delay);
+    this.retryTimer = setTimeout(() => this.connect(), delay);
+  }
+
+  reconnectNow() {
+    if (this.socket === null) this.connect();
+  }
+
+  /** @returns {Op[]} */
+  load() {
+    try {
+      const stored = JSON.parse(localStorage.getItem(this.storageKey) ?? "[]");
+      return Array.isArray(stored) ? stored : [];
+    } catch {
+      return [];
+    }
+  }
+
+  save() {
+    try {
+      localStorage.setItem(this.storageKey, JSON.stringify(this.queue));
+    } catch {
+      /* storage full or disabled: the queue still lives in memory */
+    }
+    this.options.onPending(this.queue);
+  }
+}
