@@ -1,0 +1,104 @@
+"""Shared fixtures: an app on a fresh data folder, and clients that speak the protocol."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient, WebSocketTestSession
+
+from app import settings as settings_module
+from app.main import create_app
+
+ORIGIN = "http://testserver"
+_ops = itertools.count(1)
+
+
+def make_settings(data_dir: Path, **extra: str) -> settings_module.Settings:
+    environ = {"ESSAIM_DATA_DIR": str(data_dir), "ESSAIM_PUBLIC_URL": ORIGIN, "ESSAIM_SQLITE_SYNCHRONOUS": "NORMAL", **extra}
+    return settings_module.load(environ=environ, env_file=None)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> settings_module.Settings:
+    return make_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def client(settings: settings_module.Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings), base_url=ORIGIN) as test_client:
+        yield test_client
+
+
+def op_id() -> str:
+    return f"op-{next(_ops):08d}"
+
+
+class Room:
+    """A workshop created through the API, with helpers to join and connect."""
+
+    def __init__(self, client: TestClient, template: str = "journee-citoyenne", title: str = "Atelier test") -> None:
+        self.client = client
+        response = client.post("/api/rooms", json={"title": title, "template": template})
+        assert response.status_code == 201, response.text
+        body = response.json()
+        self.id: str = body["id"]
+        self.facilitator_token: str = body["facilitator_token"]
+
+    def join(self, name: str = "Camille") -> str:
+        response = self.client.post(f"/api/rooms/{self.id}/participants", json={"name": name})
+        assert response.status_code == 201, response.text
+        return str(response.json()["token"])
+
+    def connect(self, token: str, since: int | None = None) -> Socket:
+        ws = self.client.websocket_connect(
+            f"/rooms/{self.id}/ws", headers={"origin": ORIGIN, "authorization": f"Bearer {token}"})
+        socket = Socket(ws.__enter__(), ws)
+        socket.send({"type": "hello", "v": 1, "since": since})
+        socket.first = socket.receive()
+        return socket
+
+
+class Socket:
+    def __init__(self, session: WebSocketTestSession, context: Any) -> None:
+        self.session = session
+        self._context = context
+        self.first: dict[str, Any] = {}
+        self.pending: list[dict[str, Any]] = []
+
+    def send(self, frame: dict[str, Any]) -> None:
+        self.session.send_text(json.dumps(frame))
+
+    def receive(self) -> dict[str, Any]:
+        if self.pending:
+            return self.pending.pop(0)
+        data = json.loads(self.session.receive_text())
+        if isinstance(data, list):
+            self.pending.extend(data[1:])
+            return data[0]
+        return data
+
+    def receive_until(self, frame_type: str, skip: tuple[str, ...] = ("presence.joined", "presence.left")) -> dict[str, Any]:
+        """The next frame of `frame_type`, passing over ephemeral noise only."""
+        while True:
+            frame = self.receive()
+            if frame["type"] == frame_type:
+                return frame
+            assert frame["type"] in skip, f"expected {frame_type}, got {frame}"
+
+    def command(self, frame_type: str, **fields: Any) -> dict[str, Any]:
+        frame = {"type": frame_type, "op_id": op_id(), **fields}
+        self.send(frame)
+        return frame
+
+    def close(self) -> None:
+        self._context.__exit__(None, None, None)
+
+
+@pytest.fixture
+def room(client: TestClient) -> Room:
+    return Room(client)
