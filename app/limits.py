@@ -12,6 +12,7 @@ PARTICIPANTS_PER_ROOM = 2000
 WS_MESSAGE_MAX_BYTES = 64 * 1024
 HELLO_TIMEOUT_SECONDS = 10.0  # a socket that does not say hello in time is closed
 CATCH_UP_MAX_EVENTS = 500  # further behind than this, a client gets a fresh snapshot
+SEND_TIMEOUT_SECONDS = 20.0  # a socket that takes longer to accept one frame is closed (1013)
 OUTBOX_MAX_FRAMES = 2000  # a socket this far behind is closed and must resync
 PARTICIPANT_TOKEN_MAX_AGE = 60 * 60 * 24 * 90  # seconds
 FACILITATOR_TOKEN_MAX_AGE = 60 * 60 * 24 * 365

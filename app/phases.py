@@ -13,7 +13,8 @@ PHASES: tuple[Phase, ...] = ("lobby", "write", "group", "vote", "results", "road
 Role = Literal["facilitator", "participant"]
 INITIAL_PHASE: Phase = "write"
 
-# command type -> phases in which a participant may send it.
+# command type -> phases in which a participant may send it. A command missing
+# here is refused to everyone: new commands are closed until listed.
 _PARTICIPANT: dict[str, frozenset[str]] = {
     "idea.add": frozenset({"write"}),
     "idea.edit": frozenset({"write"}),
@@ -23,6 +24,8 @@ _FACILITATOR_EVERYWHERE_BUT = frozenset({"closed"})
 
 
 def allows(phase: str, command: str, role: Role) -> bool:
+    if phase not in PHASES or command not in _PARTICIPANT:
+        return False
     if role == "facilitator":
         return phase not in _FACILITATOR_EVERYWHERE_BUT
-    return phase in _PARTICIPANT.get(command, frozenset())
+    return phase in _PARTICIPANT[command]

@@ -35,7 +35,7 @@ class _Frame(BaseModel):
 
 class Hello(_Frame):
     type: Literal["hello"]
-    v: int
+    v: Annotated[int, Field(ge=0, le=1000)]
     since: Seq | None = None
 
 

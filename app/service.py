@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sqlite3
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 
 from . import auth, domain, limits, phases, store, text
-from .db import Writer
+from .db import Writer, storage_error
 from .errors import Rejection
 from .events import Event
 from .hub import Frame, RoomHub
@@ -65,7 +67,10 @@ class Service:
         def run() -> T:
             with self.reader.begin() as conn:  # one read transaction: a consistent view
                 return fn(conn)
-        return await asyncio.to_thread(run)
+        try:
+            return await asyncio.to_thread(run)
+        except (DBAPIError, sqlite3.Error) as exc:
+            raise storage_error(exc) from exc
 
     # -- workshops and people ------------------------------------------------------------
 

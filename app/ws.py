@@ -21,6 +21,7 @@ from .web import Essaim, bearer_or_cookie
 log = logging.getLogger("essaim.ws")
 CLOSE_POLICY = 1008
 CLOSE_TOO_BIG = 1009
+CLOSE_INTERNAL = 1011
 CLOSE_TRY_AGAIN = 1013
 
 
@@ -71,11 +72,15 @@ async def _serve(websocket: WebSocket, service: Service, who: Identity, member: 
     tasks = {asyncio.create_task(_sender(websocket, member, last_seq)),
              asyncio.create_task(_receiver(websocket, service, who, member))}
     try:
-        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
     finally:  # when one side ends (closed, too slow, gone), so does the other
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+    failure = next((t.exception() for t in done if not t.cancelled() and t.exception()), None)
+    if failure is not None and not isinstance(failure, (WebSocketDisconnect, OSError)):
+        log.error("socket handler failed", exc_info=failure)
+        await _close(websocket, CLOSE_INTERNAL)
 
 
 async def _greet(websocket: WebSocket, service: Service, who: Identity, since: int | None) -> int:
@@ -96,7 +101,7 @@ async def _sender(websocket: WebSocket, member: Member, last_seq: int) -> None:
     while True:
         frames = await outbox.take()
         if outbox.overflowed:  # it stopped reading: cut it off, it will resync on reconnect
-            await websocket.close(code=CLOSE_TRY_AGAIN, reason="too slow")
+            await _close(websocket, CLOSE_TRY_AGAIN, "too slow")
             return
         texts: list[str] = []
         for frame in frames:
@@ -105,10 +110,15 @@ async def _sender(websocket: WebSocket, member: Member, last_seq: int) -> None:
                     continue  # already in the snapshot or catch-up
                 last_seq = frame.seq
             texts.append(frame.text)
-        if len(texts) == 1:
-            await websocket.send_text(texts[0])
-        elif texts:  # events of one tick leave together: one frame, no re-encoding
-            await websocket.send_text(f"[{','.join(texts)}]")
+        if not texts:
+            continue
+        # Events of one tick leave together: one frame, no re-encoding.
+        text = texts[0] if len(texts) == 1 else f"[{','.join(texts)}]"
+        try:
+            await asyncio.wait_for(websocket.send_text(text), limits.SEND_TIMEOUT_SECONDS)
+        except asyncio.TimeoutError:  # a reader that stopped reading: let it go, it resyncs later
+            await _close(websocket, CLOSE_TRY_AGAIN, "too slow")
+            return
 
 
 async def _receiver(websocket: WebSocket, service: Service, who: Identity, member: Member) -> None:
@@ -117,10 +127,16 @@ async def _receiver(websocket: WebSocket, service: Service, who: Identity, membe
         if message["type"] == "websocket.disconnect":
             return
         raw = message.get("text") if message.get("text") is not None else message.get("bytes") or b""
-        if len(raw) > limits.WS_MESSAGE_MAX_BYTES:
-            await websocket.close(code=CLOSE_TOO_BIG)
+        if _size(raw) > limits.WS_MESSAGE_MAX_BYTES:  # uvicorn enforces it too (--ws-max-size)
+            await _close(websocket, CLOSE_TOO_BIG)
             return
         await _handle(raw, service, who, member)
+
+
+def _size(raw: str | bytes) -> int:
+    if isinstance(raw, bytes) or len(raw) * 4 <= limits.WS_MESSAGE_MAX_BYTES:
+        return len(raw)
+    return len(raw.encode("utf-8", "surrogatepass"))
 
 
 async def _handle(raw: str | bytes, service: Service, who: Identity, member: Member) -> None:
@@ -133,7 +149,11 @@ async def _handle(raw: str | bytes, service: Service, who: Identity, member: Mem
     elif isinstance(frame, Hello):
         reply(Frame(None, encode(error_frame(Rejection("protocol.invalid", {"field": "type"})))))
     elif isinstance(frame, Sync):
-        caught = await service.catch_up(who.room_id, frame.since)
+        try:
+            caught = await service.catch_up(who.room_id, frame.since)
+        except StorageError as exc:
+            reply(Frame(None, encode(error_frame(Rejection(exc.code)))))
+            return
         events = caught[1] if caught else []
         reply(Frame(None, f'{{"type":"resync","since":{frame.since},"events":[{",".join(events)}],'
                           f'"complete":{"true" if caught else "false"}}}'))
@@ -151,3 +171,11 @@ async def _handle(raw: str | bytes, service: Service, who: Identity, member: Mem
 async def _send(websocket: WebSocket, frame: dict[str, object]) -> None:
     if websocket.application_state == WebSocketState.CONNECTED:
         await websocket.send_text(encode(frame))
+
+
+async def _close(websocket: WebSocket, code: int, reason: str = "") -> None:
+    if websocket.application_state == WebSocketState.CONNECTED:
+        try:
+            await websocket.close(code=code, reason=reason)
+        except (RuntimeError, OSError):  # already gone
+            pass

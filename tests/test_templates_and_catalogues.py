@@ -1,0 +1,229 @@
+"""Workshop templates and message catalogues: data files that code and pages rely on."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from app import i18n, limits, workshop_templates
+from app.errors import CODES
+from app.protocol import COLOURS
+from app.text import clean
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUES = {lang: json.loads((i18n.FOLDER / f"{lang}.json").read_text(encoding="utf-8")) for lang in i18n.LANGS}
+
+# --- workshop templates -------------------------------------------------------------------------
+
+# DESIGN §1, "Templates": French prompt titles, in order.
+DESIGN_TEMPLATES = {
+    "journee-citoyenne": ["Quelles activités ?", "Pour qui, quels publics éloignés ?", "Avec quels partenaires ?",
+                          "Où et quand ?", "Comment faire venir les habitants ?"],
+    "feuille-de-route": ["Objectifs", "Premières actions", "Ressources"],
+    "bilan": ["Ce qui a marché", "À améliorer", "Idées"],
+    "clarifier-nos-notions": ["La citoyenneté, pour moi, c'est…", "Participer, c'est…", "Notre réseau pourrait…"],
+}
+
+
+@pytest.fixture(scope="module")
+def templates() -> dict[str, workshop_templates.Template]:
+    return workshop_templates.load_all()
+
+
+def test_every_template_file_loads(templates: dict[str, workshop_templates.Template]) -> None:
+    files = sorted(p.stem for p in workshop_templates.FOLDER.glob("*.json"))
+    assert sorted(templates) == files
+    assert len(files) >= 5
+    orders = [t.order for t in templates.values()]
+    assert orders == sorted(orders) and len(set(orders)) == len(orders)
+
+
+def test_journee_citoyenne_has_the_five_prompts_of_the_design(templates: dict[str, workshop_templates.Template]) -> None:
+    journee = templates["journee-citoyenne"]
+    assert journee.prompt_titles("fr") == DESIGN_TEMPLATES["journee-citoyenne"]
+    assert len(journee.prompt_titles("en")) == 5 and all(journee.prompt_titles("en"))
+    assert journee.title["fr"] == "Journée citoyenne"
+
+
+@pytest.mark.parametrize(("template_id", "prompts"), DESIGN_TEMPLATES.items())
+def test_design_templates(templates: dict[str, workshop_templates.Template], template_id: str,
+                          prompts: list[str]) -> None:
+    assert templates[template_id].prompt_titles("fr") == prompts
+
+
+def test_free_brainstorm_has_one_prompt(templates: dict[str, workshop_templates.Template]) -> None:
+    assert len(templates["remue-meninges"].prompts) == 1
+
+
+def test_template_texts_are_already_clean_and_within_limits(templates: dict[str, workshop_templates.Template]) -> None:
+    for template in templates.values():
+        for texts in (template.title, template.description, *template.prompts):
+            assert set(texts) == set(i18n.LANGS)
+            for value in texts.values():
+                assert value and clean(value) == value and len(value) <= limits.PROMPT_TITLE_MAX, (template.id, value)
+        for lang in i18n.LANGS:
+            titles = template.prompt_titles(lang)
+            assert len(set(titles)) == len(titles), (template.id, lang)
+        assert all(isinstance(key, str) for key in template.settings)
+
+
+GOOD = {"id": "x", "order": 1, "title": {"fr": "T", "en": "T"}, "description": {"fr": "D", "en": "D"},
+        "prompts": [{"fr": "Q", "en": "Q"}]}
+
+
+@pytest.mark.parametrize(("name", "data"), [
+    ("x", {**GOOD, "id": "y"}),  # id does not match the file name
+    ("x", {**GOOD, "prompts": []}),
+    ("x", {**GOOD, "prompts": [{"fr": "Q"}]}),  # no English
+    ("x", {**GOOD, "title": {"fr": "T", "en": "T", "de": "T"}}),
+    ("x", {**GOOD, "prompts": [{"fr": "Q" * (limits.PROMPT_TITLE_MAX + 1), "en": "Q"}]}),
+])
+def test_bad_template_files_are_refused(tmp_path: Path, name: str, data: dict[str, object]) -> None:
+    (tmp_path / f"{name}.json").write_text(json.dumps(data), encoding="utf-8")
+    with pytest.raises(ValueError):
+        workshop_templates.load_all(tmp_path)
+
+
+def test_a_good_template_file_loads(tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text(json.dumps(GOOD), encoding="utf-8")
+    assert workshop_templates.load_all(tmp_path)["x"].prompt_titles("en") == ["Q"]
+
+
+# --- catalogues ---------------------------------------------------------------------------------
+
+def _placeholders(message: str) -> set[str]:
+    return set(re.findall(r"\{(\w+)\}", message))
+
+
+def test_catalogues_have_exactly_the_same_keys() -> None:
+    fr, en = (set(CATALOGUES[lang]) for lang in ("fr", "en"))
+    assert fr - en == set(), "missing in en.json"
+    assert en - fr == set(), "missing in fr.json"
+
+
+def test_messages_are_non_empty_and_share_placeholders() -> None:
+    for key in CATALOGUES["fr"]:
+        messages = {lang: CATALOGUES[lang].get(key, "") for lang in i18n.LANGS}
+        assert all(isinstance(m, str) and m.strip() for m in messages.values()), (key, messages)
+        assert _placeholders(messages["fr"]) == _placeholders(messages["en"]), (key, messages)
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_every_error_code_has_a_message(lang: str) -> None:
+    missing = sorted(code for code in CODES if not CATALOGUES[lang].get(f"error.{code}"))
+    assert missing == [], f"{lang}.json has no error.<code> for {missing}"
+
+
+def test_every_error_message_is_for_a_known_code() -> None:
+    for lang, catalogue in CATALOGUES.items():
+        orphans = {k for k in catalogue if k.startswith("error.") and k[len("error."):] not in CODES}
+        assert orphans == set(), lang
+
+
+def _present(key: str, catalogue: dict[str, str]) -> bool:
+    """A key is present as itself, or as a plural family `key.one` + `key.other`."""
+    return key in catalogue or (f"{key}.one" in catalogue and f"{key}.other" in catalogue)
+
+
+# Dynamic keys in the code, and the family each one stands for.
+DYNAMIC_FAMILIES = {
+    "colour.${": [f"colour.{c}" for c in COLOURS],
+    "error.${": [f"error.{c}" for c in CODES],
+    "js.connection.${": [f"js.connection.{s}" for s in ("connecting", "online", "offline")],
+}  # Jinja2's _("error." ~ code) is scanned as "error.${"
+
+_JS_CALL = re.compile(r"""(?<![\w.$])t\(\s*(?:"([^"]*)"|'([^']*)'|`([^`]*)`)""")
+_JS_COUNT = re.compile(r"""(?<![\w.$])count\(\s*(?:"([^"]*)"|'([^']*)')""")
+_JINJA_CALL = re.compile(r"""(?<![\w.])_\(\s*(?:"([^"]*)"|'([^']*)')\s*(~)?""")
+
+
+def _js_keys() -> set[str]:
+    keys: set[str] = set()
+    for path in sorted((ROOT / "static" / "js").rglob("*.js")):
+        source = path.read_text(encoding="utf-8")
+        for match in [*_JS_CALL.finditer(source), *_JS_COUNT.finditer(source)]:
+            keys.add(next(group for group in match.groups() if group is not None))
+    return keys
+
+
+def _template_keys() -> set[str]:
+    keys: set[str] = set()
+    for path in sorted((ROOT / "templates").glob("*.html")):
+        for match in _JINJA_CALL.finditer(path.read_text(encoding="utf-8")):
+            key = match.group(1) if match.group(1) is not None else match.group(2)
+            keys.add(key + "${" if match.group(3) else key)  # a `~` makes it a prefix
+    return keys
+
+
+def _expand(keys: set[str]) -> set[str]:
+    expanded: set[str] = set()
+    for key in keys:
+        if "${" in key:
+            prefix = key.split("${")[0] + "${"
+            family = DYNAMIC_FAMILIES.get(prefix)
+            assert family, f"unknown dynamic key {key!r}: add its family to DYNAMIC_FAMILIES"
+            expanded.update(family)
+        else:
+            expanded.add(key)
+    return expanded
+
+
+def test_the_scanners_find_the_keys() -> None:
+    # Guard against a regex that silently finds nothing.
+    js, html = _js_keys(), _template_keys()
+    assert {"js.idea.edit", "js.pending", "js.announce.new_ideas", "colour.${colour}"} <= js
+    assert {"app.name", "join.submit", "share.qr_alt", "error.${"} <= html
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_every_key_used_in_javascript_exists(lang: str) -> None:
+    missing = sorted(k for k in _expand(_js_keys()) if not _present(k, CATALOGUES[lang]))
+    assert missing == [], f"{lang}.json lacks {missing}"
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_every_key_used_in_the_javascript_reaches_the_browser(lang: str) -> None:
+    sent = i18n.js_catalogue(lang)
+    missing = sorted(k for k in _expand(_js_keys()) if not _present(k, dict(sent)))
+    assert missing == [], f"js_catalogue({lang!r}) does not send {missing}"
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_every_key_used_in_the_templates_exists(lang: str) -> None:
+    missing = sorted(k for k in _expand(_template_keys()) if not _present(k, CATALOGUES[lang]))
+    assert missing == [], f"{lang}.json lacks {missing}"
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_plural_families_are_complete(lang: str) -> None:
+    catalogue = CATALOGUES[lang]
+    for key in catalogue:
+        if key.endswith(".one"):
+            assert f"{key[:-4]}.other" in catalogue, key
+
+
+# --- i18n helpers -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("header", "chosen", "expected"), [
+    (None, None, "fr"),
+    ("", None, "fr"),
+    ("en-GB,en;q=0.9", None, "en"),
+    ("de-DE,de;q=0.9,en;q=0.5", None, "en"),
+    ("en;q=0.4,fr;q=0.8", None, "fr"),
+    ("de,it", None, "fr"),
+    ("en;q=abc,fr", None, "fr"),
+    ("en", "fr", "fr"),
+    ("fr", "en", "en"),
+    ("en", "xx", "en"),
+])
+def test_negotiate(header: str | None, chosen: str | None, expected: str) -> None:
+    assert i18n.negotiate(header, chosen) == expected
+
+
+def test_translator_falls_back_to_french_and_to_the_key() -> None:
+    assert i18n.translator("xx")("home.title") == CATALOGUES["fr"]["home.title"]
+    assert i18n.translator("en")("no.such.key") == "no.such.key"
+    assert i18n.translator("en")("error.text.too_long", max=500).endswith("(500 characters at most).")
