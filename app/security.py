@@ -51,8 +51,14 @@ class SecurityMiddleware:
         await self.app(scope, receive, send_with_headers)
 
     def _same_origin(self, headers: Headers) -> bool:
-        """Browsers always send Origin on cross-site POSTs; a request without one is not a browser's."""
+        """Is this state-changing request from our own pages (or from no browser at all)?
+
+        Browsers send Origin on every cross-site POST. Under our `Referrer-Policy:
+        no-referrer` they send `Origin: null` even for our own forms, so for a missing
+        or null Origin the browser's `Sec-Fetch-Site` decides; a request with neither
+        header is not a browser's, and cross-site request forgery needs a browser.
+        """
         origin = headers.get("origin")
-        if origin is None:
-            return headers.get("sec-fetch-site", "same-origin") in ("same-origin", "none")
+        if origin is None or origin == "null":
+            return headers.get("sec-fetch-site", "same-origin" if origin is None else "") in ("same-origin", "none")
         return origin.rstrip("/") in self.allowed_origins

@@ -154,3 +154,13 @@ def test_qr_code_is_an_svg_of_the_join_link(client: TestClient, room: Room) -> N
 def test_no_secret_key_leaks_and_it_persists(settings) -> None:
     key_file = settings.data_dir / "secret_key"
     assert key_file.exists() and (key_file.stat().st_mode & 0o777) == 0o600
+
+
+def test_own_forms_under_no_referrer_policy_are_accepted(client: TestClient, room: Room) -> None:
+    """Browsers send `Origin: null` for our forms because of `Referrer-Policy: no-referrer`."""
+    ours = {"origin": "null", "sec-fetch-site": "same-origin"}
+    assert client.post(f"/rooms/{room.id}/join", data={"name": "Léa"}, headers=ours,
+                       follow_redirects=False).status_code == 303
+    theirs = {"origin": "null", "sec-fetch-site": "cross-site"}
+    assert client.post(f"/rooms/{room.id}/join", data={"name": "x"}, headers=theirs).status_code == 403
+    assert client.post(f"/rooms/{room.id}/join", data={"name": "x"}, headers={"origin": "null"}).status_code == 403

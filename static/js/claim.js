@@ -1,12 +1,12 @@
 // @ts-check
 /** The facilitator link: its secret lives in the URL fragment, which browsers never send to servers. */
-const status = /** @type {HTMLElement} */ (document.getElementById("claim-status"));
-const roomId = status.dataset.room ?? "";
+const statusLine = /** @type {HTMLElement} */ (document.getElementById("claim-status"));
+const roomId = statusLine.dataset.room ?? "";
 const token = decodeURIComponent(location.hash.slice(1));
 history.replaceState(null, "", location.pathname); // do not leave the secret in history
 
 if (!token) {
-  status.textContent = status.dataset.missing ?? "";
+  statusLine.textContent = statusLine.dataset.missing ?? "";
 } else {
   fetch(`/rooms/${roomId}/claim`, {
     method: "POST",
@@ -18,6 +18,6 @@ if (!token) {
     const { url } = await response.json();
     location.replace(url);
   }).catch(() => {
-    status.textContent = status.dataset.failed ?? "";
+    statusLine.textContent = statusLine.dataset.failed ?? "";
   });
 }

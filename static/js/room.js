@@ -47,6 +47,7 @@ function onFrame(frame) {
       state = fromSnapshot(frame);
       held = [];
       board.reset(state);
+      board.showPending(connection.queue); // kept from before a reload or a lost connection
       drawPresence(state);
       connection.markReady();
       return;

@@ -18,11 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from .server import free_port
 
 _CHUNK = 64 * 1024
+T = TypeVar("T")
 
 
 @dataclass(eq=False)  # kept in a set by identity
@@ -57,6 +60,8 @@ class BrowserProxy:
         self._call(self._shutdown())
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        if not self._thread.is_alive():
+            self._loop.close()
 
     def cut(self, everything: bool = False) -> None:
         """Close the open websockets (all connections with `everything`) and refuse new ones."""
@@ -69,7 +74,7 @@ class BrowserProxy:
     def open_websockets(self) -> int:
         return self._call(self._count_websockets())
 
-    def _call(self, coroutine):  # type: ignore[no-untyped-def]
+    def _call(self, coroutine: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(10)
 
     # -- the loop's side ----------------------------------------------------------------

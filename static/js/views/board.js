@@ -144,9 +144,16 @@ export class Board {
   showPending(ops) {
     for (const node of this.root.querySelectorAll("li.pending")) {
       const id = /** @type {HTMLElement} */ (node).dataset.id ?? "";
-      node.remove();
       const confirmed = this.state?.ideas.get(id);
-      if (confirmed && this.cards.get(id) === node) this.place(confirmed);
+      if (confirmed && this.cards.get(id) === node) {
+        // An edit or delete answered by an `ack` (no event): show the idea as the server has it.
+        const card = this.card(confirmed, null);
+        node.replaceWith(card);
+        this.cards.set(id, card);
+      } else {
+        node.remove();
+        if (this.cards.get(id) === node) this.cards.delete(id);
+      }
     }
     if (!this.state) return;
     for (const op of ops) {

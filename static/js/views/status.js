@@ -6,13 +6,19 @@ import { say } from "../announce.js";
 
 let previous = "connecting";
 
-/** @param {"connecting" | "online" | "offline"} status @param {number} [retryInMs] */
-export function drawConnection(status, retryInMs) {
+/**
+ * Short words that fit a phone's header; no countdown (it would have to tick to stay true).
+ * @param {"connecting" | "online" | "offline"} status
+ */
+export function drawConnection(status) {
+  // A retry is still a lost connection until it succeeds: no flicker, no repeated announcement
+  // (the badge is a live region).
+  if (status === "connecting" && previous === "offline") return;
   const badge = byId("connection");
   badge.dataset.state = status;
   const label = /** @type {HTMLElement} */ (badge.querySelector(".label"));
-  label.textContent =
-    status === "offline" ? t("js.connection.offline", { seconds: Math.ceil((retryInMs ?? 0) / 1000) }) : t(`js.connection.${status}`);
+  const text = t(`js.connection.${status}`);
+  if (label.textContent !== text) label.textContent = text;
   if (status === "offline" && previous === "online") say(t("js.announce.offline"));
   if (status === "online" && previous !== "online" && previous !== "connecting") say(t("js.announce.online"));
   if (status !== "connecting") previous = status;
