@@ -13,6 +13,8 @@ from . import limits, phases, text
 from .errors import Rejection
 from .events import IdeaAdded, IdeaDeleted, IdeaEdited
 from .protocol import IdeaAdd, IdeaDelete, IdeaEdit
+from .room_settings import RoomSettings
+from .timer import Timer
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,9 @@ class Actor:
 class RoomFacts:
     phase: str
     idea_count: int
+    settings: RoomSettings = RoomSettings()
+    timer: Timer = Timer()
+    now: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,9 @@ class IdeaFacts:
     author_id: str
     text: str
     colour: str
+    prompt_id: str = ""
+    hidden: bool = False
+    created_at: float = 0.0
 
 
 def idea_text(raw: str) -> str | Rejection:
@@ -45,10 +53,18 @@ def idea_text(raw: str) -> str | Rejection:
     return cleaned
 
 
-def _phase(room: RoomFacts, command: str, actor: Actor) -> Rejection | None:
-    if phases.allows(room.phase, command, actor.role):
-        return None
-    return Rejection("phase.forbidden", {"phase": room.phase, "command": command})
+def phase_check(room: RoomFacts, command: str, actor: Actor) -> Rejection | None:
+    """Authority first (role), then the phase table, then the timer when it closes writing."""
+    if actor.role != "facilitator" and command not in phases.PARTICIPANT_COMMANDS:
+        return Rejection("auth.forbidden")
+    if not phases.allows(room.phase, command, actor.role, add_after_write=room.settings.add_after_write):
+        return Rejection("phase.forbidden", {"phase": room.phase, "command": command})
+    if actor.role != "facilitator" and room.settings.timer_closes_writing and room.timer.expired(room.now):
+        return Rejection("timer.expired")
+    return None
+
+
+_phase = phase_check
 
 
 def _may_change(actor: Actor, idea: IdeaFacts | None) -> Rejection | None:

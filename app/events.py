@@ -21,10 +21,14 @@ class IdeaAdded:
     text: str
     colour: str
     at: float
+    name: str | None = None  # the author's pseudonym, only when the room shows authors
 
     def wire(self) -> dict[str, Any]:
-        return {"type": self.type, "idea": self.idea, "prompt": self.prompt, "author": self.author,
-                "text": self.text, "colour": self.colour, "at": self.at}
+        frame = {"type": self.type, "idea": self.idea, "prompt": self.prompt, "author": self.author,
+                 "text": self.text, "colour": self.colour, "at": self.at}
+        if self.name is not None:
+            frame["name"] = self.name
+        return frame
 
 
 @dataclass(frozen=True)
@@ -49,3 +53,100 @@ class IdeaDeleted:
 
 
 Event = Union[IdeaAdded, IdeaEdited, IdeaDeleted]
+
+
+@dataclass(frozen=True)
+class IdeaHidden:
+    """Moderation. Facilitators see this; others see the idea leave (or come back)."""
+
+    type: ClassVar[str] = "idea.hidden"
+    idea: str
+    hidden: bool
+    shown: IdeaAdded  # the idea as it is, for the pages that get it back when unhidden
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "idea": self.idea, "hidden": self.hidden}
+
+
+@dataclass(frozen=True)
+class PhaseChanged:
+    type: ClassVar[str] = "phase.changed"
+    phase: str
+    reveal: bool  # ideas kept private until now become visible: pages fetch a snapshot
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "phase": self.phase, "reveal": self.reveal}
+
+
+@dataclass(frozen=True)
+class RoomConfigured:
+    type: ClassVar[str] = "room.configured"
+    settings: dict[str, Any]
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "settings": self.settings}
+
+
+@dataclass(frozen=True)
+class TimerChanged:
+    type: ClassVar[str] = "timer.changed"
+    timer: dict[str, Any]
+    now: float
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "timer": self.timer, "now": self.now}
+
+
+@dataclass(frozen=True)
+class PromptAdded:
+    type: ClassVar[str] = "prompt.added"
+    prompt: str
+    title: str
+    position: int
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "prompt": {"id": self.prompt, "title": self.title}}
+
+
+@dataclass(frozen=True)
+class PromptRenamed:
+    type: ClassVar[str] = "prompt.renamed"
+    prompt: str
+    title: str
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "prompt": self.prompt, "title": self.title}
+
+
+@dataclass(frozen=True)
+class PromptDeleted:
+    type: ClassVar[str] = "prompt.deleted"
+    prompt: str
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "prompt": self.prompt}
+
+
+@dataclass(frozen=True)
+class ParticipantRemoved:
+    type: ClassVar[str] = "participant.removed"
+    participant_id: str
+    public_id: str
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "participant": self.public_id}
+
+
+@dataclass(frozen=True)
+class ParticipantRoleChanged:
+    type: ClassVar[str] = "participant.role"
+    participant_id: str
+    public_id: str
+    role: str
+
+    def wire(self) -> dict[str, Any]:
+        return {"type": self.type, "participant": self.public_id, "role": self.role}
+
+
+RoomEvent = Union[Event, IdeaHidden, PhaseChanged, RoomConfigured, TimerChanged, PromptAdded, PromptRenamed,
+                  PromptDeleted, ParticipantRemoved, ParticipantRoleChanged]

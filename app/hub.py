@@ -1,9 +1,15 @@
 """Fan-out inside one process: one subscription per room, one outbox per socket.
 
-Each room event is encoded once, by the service, and the same string goes to
-every socket of the room. Channel messages carry the event's `seq` in front
-(`"42|{...}"`, or `"-|{...}"` for ephemeral frames such as presence) so that
-no socket has to parse JSON to drop what it already has.
+Each room event is encoded once, by the service, and the same string goes to every
+socket allowed to read it. Some events have two forms: the full one for their
+audience (the facilitators, and the author for a private idea) and a redacted one,
+with the same `seq`, for everyone else. Channel messages carry `seq`, audience and
+the split point in a small header (`"42|fac|117|{...}{...}"`), so that no socket has
+to parse JSON to pick its form or to drop what it already has.
+
+Control messages (audience starting with "!") change sockets rather than reach pages:
+a removed participant's sockets close, a new co-facilitator's sockets see everything.
+Presence and "done" counts are kept per process.
 """
 
 from __future__ import annotations
@@ -18,39 +24,52 @@ from .protocol import encode
 from .pubsub import Broadcast
 
 log = logging.getLogger("essaim.hub")
+FACILITATORS = "fac"
+CLOSE_REMOVED = 4003
 
 
 @dataclass(frozen=True)
 class Frame:
     seq: int | None
     text: str
+    redacted: str | None = None  # what members outside the audience get
+    audience: str | None = None  # None: everyone; "fac"; an author tag; "!…" control
 
     def pack(self) -> str:
-        return f"{'-' if self.seq is None else self.seq}|{self.text}"
+        split = -1 if self.redacted is None else len(self.text)
+        seq = "-" if self.seq is None else self.seq
+        return f"{seq}|{self.audience or ''}|{split}|{self.text}{self.redacted or ''}"
 
     @staticmethod
     def unpack(message: str) -> Frame:
-        head, _, text = message.partition("|")
-        return Frame(None if head == "-" else int(head), text)
+        seq, audience, split, body = message.split("|", 3)
+        cut = int(split)
+        text, redacted = (body, None) if cut < 0 else (body[:cut], body[cut:])
+        return Frame(None if seq == "-" else int(seq), text, redacted, audience or None)
 
 
 class Outbox:
     """A socket's queue of frames to send. Bounded: a reader that stops reading is cut off."""
 
     def __init__(self, max_frames: int = limits.OUTBOX_MAX_FRAMES) -> None:
-        self._frames: deque[Frame] = deque()
+        self._frames: deque[tuple[int | None, str]] = deque()
         self._max = max_frames
         self._ready = asyncio.Event()
         self.overflowed = False
+        self.close_code: int | None = None
 
-    def push(self, frame: Frame) -> None:
+    def push(self, seq: int | None, text: str) -> None:
         if len(self._frames) >= self._max:
             self.overflowed = True
         else:
-            self._frames.append(frame)
+            self._frames.append((seq, text))
         self._ready.set()
 
-    async def take(self) -> list[Frame]:
+    def close(self, code: int) -> None:
+        self.close_code = code
+        self._ready.set()
+
+    async def take(self) -> list[tuple[int | None, str]]:
         await self._ready.wait()
         self._ready.clear()
         frames = list(self._frames)
@@ -62,12 +81,22 @@ class Outbox:
 class Member:
     public_id: str
     name: str
+    author_tag: str = ""
+    facilitator: bool = False
     outbox: Outbox = field(default_factory=Outbox)
+
+    def text_for(self, frame: Frame) -> str:
+        if frame.redacted is None or frame.audience is None:
+            return frame.text
+        if self.facilitator or frame.audience == self.author_tag:
+            return frame.text
+        return frame.redacted
 
 
 @dataclass(eq=False)
 class _Room:
     members: set[Member] = field(default_factory=set)
+    done: set[str] = field(default_factory=set)
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
 
@@ -95,6 +124,7 @@ class RoomHub:
         room.members.add(member)
         if first:
             await self._presence(room_id, "presence.joined", member)
+            await self._publish_done(room_id, room)
 
     async def leave(self, room_id: str, member: Member) -> None:
         room = self._rooms.get(room_id)
@@ -102,7 +132,9 @@ class RoomHub:
             return
         room.members.discard(member)
         if not self._is_present(room, member.public_id):
+            room.done.discard(member.public_id)
             await self._presence(room_id, "presence.left", member)
+            await self._publish_done(room_id, room)
         if not room.members and self._rooms.get(room_id) is room:
             self._rooms.pop(room_id, None)
             if room.task:
@@ -115,6 +147,32 @@ class RoomHub:
             seen.setdefault(member.public_id, member.name)
         return [{"id": pid, "name": name} for pid, name in seen.items()]
 
+    def done_counts(self, room_id: str) -> dict[str, int]:
+        room = self._rooms.get(room_id)
+        if room is None:
+            return {"done": 0, "present": 0}
+        participants = {m.public_id for m in room.members if not m.facilitator}
+        return {"done": len(room.done & participants), "present": len(participants)}
+
+    async def set_done(self, room_id: str, member: Member, done: bool) -> None:
+        room = self._rooms.get(room_id)
+        if room is None:
+            return
+        (room.done.add if done else room.done.discard)(member.public_id)
+        await self._publish_done(room_id, room)
+
+    async def reset_done(self, room_id: str) -> None:
+        room = self._rooms.get(room_id)
+        if room is not None and room.done:
+            room.done.clear()
+            await self._publish_done(room_id, room)
+
+    async def remove(self, room_id: str, public_id: str) -> None:
+        await self.publish(room_id, Frame(None, "", audience=f"!remove:{public_id}"))
+
+    async def set_role(self, room_id: str, public_id: str, role: str) -> None:
+        await self.publish(room_id, Frame(None, role, audience=f"!role:{public_id}"))
+
     def sockets(self) -> int:
         return sum(len(room.members) for room in self._rooms.values())
 
@@ -126,10 +184,27 @@ class RoomHub:
         text = encode({"type": kind, "id": member.public_id, "name": member.name})
         await self.publish(room_id, Frame(None, text))
 
+    async def _publish_done(self, room_id: str, room: _Room) -> None:
+        await self.publish(room_id, Frame(None, encode({"type": "done.changed", **self.done_counts(room_id)})))
+
     async def _pump(self, room_id: str, room: _Room) -> None:
         async with self._broadcast.subscribe(self.channel(room_id)) as subscriber:
             room.ready.set()
             async for message in subscriber:
                 frame = Frame.unpack(message)
+                if frame.audience and frame.audience.startswith("!"):
+                    self._control(room, frame)
+                    continue
                 for member in list(room.members):
-                    member.outbox.push(frame)
+                    member.outbox.push(frame.seq, member.text_for(frame))
+
+    @staticmethod
+    def _control(room: _Room, frame: Frame) -> None:
+        action, _, public_id = (frame.audience or "")[1:].partition(":")
+        for member in room.members:
+            if member.public_id != public_id:
+                continue
+            if action == "remove":
+                member.outbox.close(CLOSE_REMOVED)
+            elif action == "role":
+                member.facilitator = frame.text == "facilitator"

@@ -16,7 +16,8 @@ from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from . import db, routes, settings as settings_module, ws
+from . import db, limits, routes, settings as settings_module, ws
+from .ratelimit import Limiter
 from .auth import Tokens
 from .hub import RoomHub
 from .pubsub import Broadcast
@@ -61,6 +62,7 @@ def create_app(settings: settings_module.Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.essaim = essaim
+    app.state.code_limiter = Limiter(limits.CODE_LOOKUPS_PER_MINUTE)
     app.state.jinja = Jinja2Templates(directory=ROOT / "templates")
     return app
 

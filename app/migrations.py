@@ -60,6 +60,14 @@ STEPS: list[tuple[int, list[str]]] = [
             UNIQUE (room_id, participant_id, op_id))""",
         "CREATE INDEX ix_event_subject ON event (subject)",
     ]),
+    (2, [  # facilitation: short codes, timer, moderation, private events
+        "ALTER TABLE room ADD COLUMN timer TEXT NOT NULL DEFAULT '{}'",
+        "ALTER TABLE room ADD COLUMN code VARCHAR(8)",
+        "CREATE UNIQUE INDEX ix_room_code ON room (code)",
+        "ALTER TABLE idea ADD COLUMN hidden BOOLEAN NOT NULL DEFAULT FALSE",
+        "ALTER TABLE event ADD COLUMN audience VARCHAR(32)",
+        "ALTER TABLE event ADD COLUMN redacted TEXT",
+    ]),
 ]
 
 

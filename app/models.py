@@ -21,7 +21,9 @@ class Room(SQLModel, table=True):
     seq: int = 0  # last sequence number given to an event of this room
     facilitator_version: int = 1  # bumped to revoke facilitator links
     author_key: str  # per-room secret behind the opaque author tags
-    settings: str = "{}"  # JSON
+    settings: str = "{}"  # JSON, see room_settings.RoomSettings
+    timer: str = "{}"  # JSON, see timer.Timer
+    code: Optional[str] = Field(default=None, unique=True)  # short code to type on the home page
     created_at: float
     updated_at: float
 
@@ -50,6 +52,7 @@ class Idea(SQLModel, table=True):
     author_id: str = Field(foreign_key="participant.id", ondelete="CASCADE")
     text: str
     colour: str
+    hidden: bool = False  # moderated: facilitators only
     created_at: float
     updated_at: float
 
@@ -64,4 +67,6 @@ class Event(SQLModel, table=True):
     op_id: Optional[str] = None
     subject: Optional[str] = Field(default=None, index=True)  # the idea it touches, for erasure
     payload: str  # the wire frame, JSON
+    audience: Optional[str] = None  # None: everyone; "fac": facilitators; else the author's participant id
+    redacted: Optional[str] = None  # what the rest of the room gets instead (same seq)
     at: float

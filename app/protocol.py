@@ -73,14 +73,103 @@ class IdeaDelete(_Command):
     idea: EntityId
 
 
-Command = Union[IdeaAdd, IdeaEdit, IdeaDelete]
-ClientFrame = Annotated[Union[Hello, Sync, Ping, IdeaAdd, IdeaEdit, IdeaDelete], Field(discriminator="type")]
+class IdeaHide(_Command):
+    type: Literal["idea.hide"]
+    idea: EntityId
+    hidden: bool
+
+
+class RoomPhase(_Command):
+    type: Literal["room.phase"]
+    phase: Literal["lobby", "write", "group", "vote", "results", "roadmap", "closed"]
+
+
+class RoomConfigure(_Command):
+    type: Literal["room.configure"]
+    private_writing: bool | None = None
+    show_authors: bool | None = None
+    grouping: Literal["everyone", "facilitators"] | None = None
+    add_after_write: bool | None = None
+    locked: bool | None = None
+    timer_closes_writing: bool | None = None
+
+    def changes(self) -> dict[str, Any]:
+        return {k: v for k, v in self.model_dump(exclude={"type", "op_id"}).items() if v is not None}
+
+
+class TimerStart(_Command):
+    type: Literal["timer.start"]
+    seconds: Annotated[int, Field(ge=10, le=7200)]
+
+
+class TimerAdd(_Command):
+    type: Literal["timer.add"]
+    seconds: Annotated[int, Field(ge=-3600, le=3600)]
+
+
+class TimerPause(_Command):
+    type: Literal["timer.pause"]
+
+
+class TimerResume(_Command):
+    type: Literal["timer.resume"]
+
+
+class TimerStop(_Command):
+    type: Literal["timer.stop"]
+
+
+class PromptAdd(_Command):
+    type: Literal["prompt.add"]
+    title: RawText
+
+
+class PromptRename(_Command):
+    type: Literal["prompt.rename"]
+    prompt: EntityId
+    title: RawText
+
+
+class PromptDelete(_Command):
+    type: Literal["prompt.delete"]
+    prompt: EntityId
+
+
+class ParticipantRemove(_Command):
+    type: Literal["participant.remove"]
+    participant: EntityId
+
+
+class ParticipantRole(_Command):
+    type: Literal["participant.role"]
+    participant: EntityId
+    role: Literal["facilitator", "participant"]
+
+
+class Done(_Frame):
+    """"J'ai fini": ephemeral, never stored."""
+
+    type: Literal["done"]
+    done: bool
+
+
+class SnapshotRequest(_Frame):
+    type: Literal["snapshot"]
+
+
+Command = Union[IdeaAdd, IdeaEdit, IdeaDelete, IdeaHide, RoomPhase, RoomConfigure, TimerStart, TimerAdd,
+                TimerPause, TimerResume, TimerStop, PromptAdd, PromptRename, PromptDelete,
+                ParticipantRemove, ParticipantRole]
+ClientFrame = Annotated[Union[Hello, Sync, Ping, Done, SnapshotRequest, Command], Field(discriminator="type")]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(ClientFrame)
-COMMAND_TYPES = frozenset({"idea.add", "idea.edit", "idea.delete"})
-FRAME_TYPES = COMMAND_TYPES | {"hello", "sync", "ping"}
+COMMAND_TYPES = frozenset(
+    model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+    for model in Command.__args__  # type: ignore[attr-defined]
+)
+FRAME_TYPES = COMMAND_TYPES | {"hello", "sync", "ping", "done", "snapshot"}
 
 
-def parse(raw: str | bytes) -> Hello | Sync | Ping | Command | Rejection:
+def parse(raw: str | bytes) -> Hello | Sync | Ping | Done | SnapshotRequest | Command | Rejection:
     """Parse one client frame, or say precisely why it is refused."""
     try:
         return _ADAPTER.validate_json(raw)

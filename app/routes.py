@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 import secrets
-from typing import Any
+from typing import Any, Literal
 
 import segno
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -93,11 +93,7 @@ async def room_page(request: Request) -> Response:
     who = await identity_of(request, room_id)
     if who is None:
         return render(request, "join.html", room=room, proposed=proposed_name())
-    lang = lang_of(request)
-    config = {"room": room_id, "lang": lang, "version": protocol.VERSION,
-              "colours": protocol.COLOURS, "ideaMax": limits.IDEA_TEXT_MAX,
-              "role": who.role, "welcome": request.query_params.get("bienvenue") == "1",
-              "joinUrl": join_url(essaim, room_id), "messages": i18n.js_catalogue(lang)}
+    config = {**room_config(request, room_id, who), "welcome": request.query_params.get("bienvenue") == "1"}
     return render(request, "room.html", room=room, who=who, config=config,
                   join_url=join_url(essaim, room_id))
 
@@ -128,6 +124,53 @@ async def qr_code(request: Request) -> Response:
                     headers={"cache-control": "private, max-age=3600"})
 
 
+async def screen_page(request: Request) -> Response:
+    """The projector view: facilitators only (it shows the short code and everything live)."""
+    essaim, room_id = essaim_of(request), request.path_params["room_id"]
+    room = await essaim.service.room(room_id)
+    if room is None:
+        return render(request, "not_found.html", 404)
+    who = await identity_of(request, room_id)
+    if who is None or who.role != "facilitator":
+        return render(request, "forbidden.html", 403, room=room)
+    return render(request, "screen.html", room=room, who=who, join_url=join_url(essaim, room_id),
+                  config={**room_config(request, room_id, who), "screen": True})
+
+
+async def join_by_code(request: Request) -> Response:
+    """Short codes lead to an open room's join page; lookups are rate limited per address."""
+    essaim, form = essaim_of(request), await read_form(request)
+    client = request.client.host if request.client else "?"
+    if not request.app.state.code_limiter.allow(client):
+        return render(request, "home.html", 429, templates=essaim.templates.values(),
+                      code_error=Rejection("code.rate_limited"))
+    code = "".join(ch for ch in (form or {}).get("code", "").upper() if ch.isalnum())[:12]
+    room = await essaim.service.room_by_code(code) if len(code) == 6 else None
+    if room is None:
+        return render(request, "home.html", 404, templates=essaim.templates.values(),
+                      code_error=Rejection("code.not_found"), code=code)
+    return RedirectResponse(f"/rooms/{room.id}", status_code=303)
+
+
+async def regenerate_facilitator_link(request: Request) -> Response:
+    """A new facilitator link; every older one stops working."""
+    essaim, room_id = essaim_of(request), request.path_params["room_id"]
+    who = await identity_of(request, room_id)
+    if who is None or who.role != "facilitator":
+        return api_error(403, "auth.forbidden")
+    version = await essaim.service.regenerate_facilitator_link(room_id)
+    token = essaim.tokens.facilitator(room_id, who.participant_id, version)
+    return JSONResponse({"url": f"{join_url(essaim, room_id)}/animer#{token}"}, headers={"cache-control": "no-store"})
+
+
+def room_config(request: Request, room_id: str, who: Identity) -> dict[str, Any]:
+    """What the room's JavaScript needs to start: no secret, nothing it could not ask for."""
+    essaim, lang = essaim_of(request), lang_of(request)
+    return {"room": room_id, "lang": lang, "version": protocol.VERSION, "colours": protocol.COLOURS,
+            "ideaMax": limits.IDEA_TEXT_MAX, "role": who.role, "joinUrl": join_url(essaim, room_id),
+            "publicUrl": essaim.settings.public_url, "messages": i18n.js_catalogue(lang)}
+
+
 async def facilitator_page(request: Request) -> Response:
     """The facilitator link lands here; its secret stays in the URL fragment, never sent to us."""
     room = await essaim_of(request).service.room(request.path_params["room_id"])
@@ -151,6 +194,7 @@ class CreateRoom(_Body):
     template: str = Field(default="remue-meninges", max_length=64)
     name: str = Field(default="Animation", max_length=limits.PSEUDONYM_MAX * 8)
     lang: str = Field(default="fr", pattern="^(fr|en)$")
+    phase: Literal["lobby", "write"] = "lobby"  # scripts may open a room straight into writing
 
 
 class JoinRoom(_Body):
@@ -190,7 +234,7 @@ async def api_create_room(request: Request) -> Response:
     essaim, body = essaim_of(request), await read_json(request, CreateRoom)
     if isinstance(body, Response):
         return body
-    created = await essaim.service.create_room(body.title, body.template, body.lang, body.name)
+    created = await essaim.service.create_room(body.title, body.template, body.lang, body.name, body.phase)
     if isinstance(created, Rejection):
         return rejection_response(created)
     room_id = created.room_id
@@ -250,6 +294,9 @@ ROUTES = [
     Route("/rooms/{room_id}/animer", facilitator_page, methods=["GET"]),
     Route("/rooms/{room_id}/claim", claim, methods=["POST"]),
     Route("/rooms/{room_id}/facilitator-link", facilitator_link, methods=["POST"]),
+    Route("/rooms/{room_id}/facilitator-link/regenerate", regenerate_facilitator_link, methods=["POST"]),
+    Route("/rooms/{room_id}/screen", screen_page, methods=["GET"]),
+    Route("/join-code", join_by_code, methods=["POST"]),
     Route("/api/rooms", api_create_room, methods=["POST"]),
     Route("/api/rooms/{room_id}/participants", api_join, methods=["POST"]),
 ]

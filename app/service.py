@@ -1,7 +1,7 @@
 """Per-room orchestration: load -> rules -> commit -> publish. No Starlette here.
 
-Commands run inside the single writer's transaction (see `db.Writer`), so the
-facts the rules see, the change, the op record and the room's next `seq` are
+Commands run inside the single writer's transaction (see `db.Writer` and `commands`),
+so the facts the rules see, the change, the op record and the room's next `seq` are
 committed together; the event is published only after that commit.
 """
 
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import secrets
 import sqlite3
 import time
 from collections.abc import Callable
@@ -16,24 +17,25 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from . import auth, domain, limits, phases, store, text
+from . import auth, commands, limits, phases, store, text
+from .commands import Committed, Outcome
 from .db import Writer, storage_error
 from .errors import Rejection
-from .events import Event
+from .events import ParticipantRemoved, ParticipantRoleChanged, PhaseChanged
 from .hub import Frame, RoomHub
-from .protocol import VERSION, Command, IdeaAdd, IdeaDelete, IdeaEdit, encode
+from .protocol import VERSION, Command, encode
+from .room_settings import RoomSettings
+from .timer import Timer
+from .visibility import private_now, sees_idea
 from .workshop_templates import Template
 
 T = TypeVar("T")
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no I, L, O, 0, 1: nothing to confuse
+CODE_LENGTH = 6
 
-
-@dataclass(frozen=True)
-class Committed:
-    seq: int
-    payload: str  # the event frame as broadcast
-    duplicate: bool = False  # the op_id was seen before: nothing new happened
+__all__ = ["Committed", "Identity", "NewRoom", "Outcome", "Service"]
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Identity:
     public_id: str
     name: str
     role: str
+    author_tag: str = ""
 
 
 @dataclass(frozen=True)
@@ -51,7 +54,8 @@ class NewRoom:
     facilitator_id: str
 
 
-Outcome = Committed | Rejection
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
 class Service:
@@ -74,29 +78,33 @@ class Service:
 
     # -- workshops and people ------------------------------------------------------------
 
-    async def create_room(self, title: str, template_id: str, lang: str, facilitator_name: str) -> NewRoom | Rejection:
+    async def create_room(self, title: str, template_id: str, lang: str, facilitator_name: str,
+                          phase: str = phases.INITIAL_PHASE) -> NewRoom | Rejection:
         template = self.templates.get(template_id)
         if template is None:
             return Rejection("protocol.invalid", {"field": "template"})
-        cleaned = clean_title(title)
-        name = clean_name(facilitator_name)
-        if isinstance(cleaned, Rejection) or isinstance(name, Rejection):
-            return cleaned if isinstance(cleaned, Rejection) else name  # type: ignore[return-value]
+        cleaned, name = clean_title(title), clean_name(facilitator_name)
+        if isinstance(cleaned, Rejection):
+            return cleaned
+        if isinstance(name, Rejection):
+            return name
         now, room_id, facilitator_id = self.clock(), auth.new_room_id(), auth.new_id()
         room = {"id": room_id, "title": cleaned, "template": template.id, "lang": lang,
-                "phase": phases.INITIAL_PHASE, "seq": 0, "facilitator_version": 1,
-                "author_key": auth.new_secret(), "settings": json.dumps(template.settings),
-                "created_at": now, "updated_at": now}
+                "phase": phase, "seq": 0, "facilitator_version": 1,
+                "author_key": auth.new_secret(), "settings": RoomSettings.load(template.settings).json(),
+                "timer": json.dumps(Timer().dump()), "created_at": now, "updated_at": now}
         prompts = [{"id": auth.new_id(), "room_id": room_id, "position": i, "title": t}
                    for i, t in enumerate(template.prompt_titles(lang))]
         facilitator = {"id": facilitator_id, "room_id": room_id, "public_id": auth.new_id(),
                        "name": name, "role": "facilitator", "removed": False, "created_at": now}
-
-        def run(conn: Connection) -> None:
-            store.insert_room(conn, room, prompts)
-            store.insert_participant(conn, facilitator)
-        await self.writer.submit(run)
-        return NewRoom(room_id, facilitator_id)
+        for _attempt in range(5):  # a short code may already be taken
+            try:
+                await self.writer.submit(lambda conn: _insert_room(conn, {**room, "code": new_code()},
+                                                                   prompts, facilitator))
+                return NewRoom(room_id, facilitator_id)
+            except IntegrityError:
+                continue
+        raise RuntimeError("no free short code")  # pragma: no cover - 887 million codes
 
     async def join(self, room_id: str, name: str) -> Identity | Rejection | None:
         """Add a participant; None when the workshop does not exist."""
@@ -107,16 +115,28 @@ class Service:
                   "role": "participant", "removed": False, "created_at": self.clock()}
 
         def run(conn: Connection) -> Identity | Rejection | None:
-            if store.room(conn, room_id) is None:
+            room = store.room(conn, room_id)
+            if room is None:
                 return None
+            if RoomSettings.load(room.settings).locked:
+                return Rejection("room.locked")
             if store.count_participants(conn, room_id) >= limits.PARTICIPANTS_PER_ROOM:
                 return Rejection("room.full", {"max": limits.PARTICIPANTS_PER_ROOM})
             store.insert_participant(conn, person)
-            return Identity(room_id, person["id"], person["public_id"], cleaned, "participant")
+            return Identity(room_id, person["id"], person["public_id"], cleaned, "participant",
+                            auth.author_tag(room.author_key, person["id"]))
         return await self.writer.submit(run)
 
     async def room(self, room_id: str) -> Any | None:
         return await self._read(lambda conn: store.room(conn, room_id))
+
+    async def room_by_code(self, code: str) -> Any | None:
+        """The open workshop with this short code (a closed workshop's code stops working)."""
+        row = await self._read(lambda conn: store.room_by_code(conn, code))
+        return None if row is None or row.phase == "closed" else row
+
+    async def regenerate_facilitator_link(self, room_id: str) -> int:
+        return await self.writer.submit(lambda conn: store.bump_facilitator_version(conn, room_id))
 
     async def identity(self, grant: auth.Grant) -> Identity | None:
         """Who a token speaks for, if that person is still in the room with those rights."""
@@ -128,7 +148,8 @@ class Service:
             if grant.facilitator_version is not None and (
                     person.role != "facilitator" or grant.facilitator_version != room.facilitator_version):
                 return None
-            return Identity(room.id, person.id, person.public_id, person.name, person.role)
+            return Identity(room.id, person.id, person.public_id, person.name, person.role,
+                            auth.author_tag(room.author_key, person.id))
         return await self._read(run)
 
     # -- commands ------------------------------------------------------------------------
@@ -138,76 +159,82 @@ class Service:
 
         async def publish(outcome: Outcome) -> None:
             if isinstance(outcome, Committed) and not outcome.duplicate:
-                await self.hub.publish(who.room_id, Frame(outcome.seq, outcome.payload))
-        return await self.writer.submit(lambda conn: self._run(conn, who, command, now, new_id), publish)
+                await self.hub.publish(who.room_id, Frame(outcome.seq, outcome.payload, outcome.redacted,
+                                                          outcome.audience))
+                await self._after(who.room_id, outcome)
+        return await self.writer.submit(
+            lambda conn: commands.run(conn, who.room_id, who.participant_id, command, now, new_id), publish)
 
-    def _run(self, conn: Connection, who: Identity, command: Command, now: float, new_id: str) -> Outcome:
-        if (prior := store.recorded_op(conn, who.room_id, who.participant_id, command.op_id)) is not None:
-            return Committed(json.loads(prior)["seq"], prior, duplicate=True)
-        room = store.room(conn, who.room_id)
-        person = store.participant(conn, who.room_id, who.participant_id)
-        if room is None or person is None or person.removed:
-            return Rejection("auth.forbidden")
-        actor = domain.Actor(person.id, auth.author_tag(room.author_key, person.id), person.role)
-        facts = domain.RoomFacts(room.phase, store.count_ideas(conn, room.id))
-        event = self._decide(conn, room.id, command, actor, facts, now, new_id)
-        if isinstance(event, Rejection):
-            return event
-        store.apply(conn, room.id, event)
-        seq = store.next_seq(conn, room.id, now)
-        payload = encode({**event.wire(), "seq": seq, "op_id": command.op_id})
-        store.record_event(conn, room.id, seq, participant_id=person.id, op_id=command.op_id,
-                           subject=getattr(event, "idea", None), payload=payload, at=now)
-        return Committed(seq, payload)
-
-    @staticmethod
-    def _decide(conn: Connection, room_id: str, command: Command, actor: domain.Actor,
-                room: domain.RoomFacts, now: float, new_id: str) -> Event | Rejection:
-        if isinstance(command, IdeaAdd):
-            return domain.add_idea(command, actor, room, store.prompt_exists(conn, room_id, command.prompt),
-                                   store.count_ideas(conn, room_id, actor.id), new_id, now)
-        idea = _idea_facts(store.idea(conn, room_id, command.idea))
-        if isinstance(command, IdeaEdit):
-            return domain.edit_idea(command, actor, room, idea, now)
-        if isinstance(command, IdeaDelete):
-            return domain.delete_idea(command, actor, room, idea)
-        raise TypeError(type(command))  # pragma: no cover - the parser admits nothing else
+    async def _after(self, room_id: str, outcome: Committed) -> None:
+        """What sockets must do once an event is out: reset "done", close, change rights."""
+        event = outcome.event
+        if isinstance(event, PhaseChanged):
+            await self.hub.reset_done(room_id)
+        elif isinstance(event, ParticipantRemoved):
+            await self.hub.remove(room_id, event.public_id)
+        elif isinstance(event, ParticipantRoleChanged):
+            await self.hub.set_role(room_id, event.public_id, event.role)
 
     # -- what a socket is sent ------------------------------------------------------------
 
     async def snapshot(self, who: Identity) -> tuple[int, str]:
-        def run(conn: Connection) -> dict[str, Any]:
-            room = store.room(conn, who.room_id)
-            assert room is not None
-            key = room.author_key
-            return {
-                "type": "snapshot", "v": VERSION, "seq": room.seq,
-                "room": {"id": room.id, "title": room.title, "phase": room.phase, "template": room.template},
-                "prompts": [{"id": p.id, "title": p.title} for p in store.prompts(conn, room.id)],
-                "ideas": [{"idea": i.id, "prompt": i.prompt_id, "author": auth.author_tag(key, i.author_id),
-                           "text": i.text, "colour": i.colour, "at": i.created_at}
-                          for i in store.ideas(conn, room.id)],
-                "me": {"id": who.public_id, "author": auth.author_tag(key, who.participant_id),
-                       "name": who.name, "role": who.role},
-            }
-        frame = await self._read(run)
+        frame = await self._read(lambda conn: self._snapshot(conn, who))
         frame["present"] = self.hub.present(who.room_id)
+        frame["done"] = self.hub.done_counts(who.room_id)["done"]
         return frame["seq"], encode(frame)
 
-    async def catch_up(self, room_id: str, since: int) -> tuple[int, list[str]] | None:
-        """Events after `since` with the last seq, or None when a snapshot is the better answer."""
+    def _snapshot(self, conn: Connection, who: Identity) -> dict[str, Any]:
+        room = store.room(conn, who.room_id)
+        person = store.participant(conn, who.room_id, who.participant_id)
+        assert room is not None
+        role = person.role if person is not None else who.role
+        settings = RoomSettings.load(room.settings)
+        private = private_now(room.phase, settings)
+        names = {p.id: p.name for p in store.participants(conn, room.id)} if settings.show_authors else {}
+        ideas = []
+        for row in store.ideas(conn, room.id):
+            if sees_idea(viewer_id=who.participant_id, facilitator=role == "facilitator",
+                         author_id=row.author_id, hidden=row.hidden, private=private):
+                idea = commands.idea_added(room, row, names.get(row.author_id)).wire()
+                idea.pop("type")
+                if row.hidden:
+                    idea["hidden"] = True
+                ideas.append(idea)
+        return {
+            "type": "snapshot", "v": VERSION, "seq": room.seq, "now": self.clock(),
+            "room": {"id": room.id, "title": room.title, "phase": room.phase, "template": room.template,
+                     "settings": settings.dump(), "timer": json.loads(room.timer or "{}") or Timer().dump(),
+                     "code": room.code},
+            "prompts": [{"id": p.id, "title": p.title} for p in store.prompts(conn, room.id)],
+            "ideas": ideas, "tallies": store.tally(conn, room.id),
+            "me": {"id": who.public_id, "author": who.author_tag, "name": who.name, "role": role},
+        }
+
+    async def catch_up(self, who: Identity, since: int) -> tuple[int, list[str]] | None:
+        """Events after `since` as this reader may see them, with the last seq; None: send a snapshot."""
         def run(conn: Connection) -> tuple[int, list[str]] | None:
-            room = store.room(conn, room_id)
-            if room is None or since > room.seq:
+            room = store.room(conn, who.room_id)
+            person = store.participant(conn, who.room_id, who.participant_id)
+            if room is None or person is None or since > room.seq:
                 return None
-            rows = store.events_since(conn, room_id, since, limits.CATCH_UP_MAX_EVENTS)
+            rows = store.events_since(conn, who.room_id, since, limits.CATCH_UP_MAX_EVENTS)
+            if rows is None:
+                return None
+            facilitator = person.role == "facilitator"
             # Same read transaction: the rows are exactly the events up to room.seq.
-            return None if rows is None else (room.seq, rows)
+            return room.seq, [row.payload if _privileged(row.audience, who.participant_id, facilitator)
+                              else row.redacted for row in rows]
         return await self._read(run)
 
 
-def _idea_facts(row: Any | None) -> domain.IdeaFacts | None:
-    return None if row is None else domain.IdeaFacts(row.id, row.author_id, row.text, row.colour)
+def _privileged(audience: str | None, participant_id: str, facilitator: bool) -> bool:
+    return audience is None or facilitator or audience == participant_id
+
+
+def _insert_room(conn: Connection, room: dict[str, Any], prompts: list[dict[str, Any]],
+                 facilitator: dict[str, Any]) -> None:
+    store.insert_room(conn, room, prompts)
+    store.insert_participant(conn, facilitator)
 
 
 def clean_name(raw: str) -> str | Rejection:

@@ -4,12 +4,15 @@ transaction (and so atomicity) belongs to the caller, the writer or a reader.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
-from .events import Event, IdeaAdded, IdeaDeleted, IdeaEdited
+from .events import (IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, ParticipantRemoved, ParticipantRoleChanged,
+                     PhaseChanged, PromptAdded, PromptDeleted, PromptRenamed, RoomConfigured, RoomEvent,
+                     TimerChanged)
 from .models import Event as EventRow
 from .models import Idea, Participant, Prompt, Room
 
@@ -75,13 +78,20 @@ def next_seq(conn: Connection, room_id: str, now: float) -> int:
 
 
 def record_event(conn: Connection, room_id: str, seq: int, *, participant_id: str | None,
-                 op_id: str | None, subject: str | None, payload: str, at: float) -> None:
+                 op_id: str | None, subject: str | None, payload: str, at: float,
+                 audience: str | None = None, redacted: str | None = None) -> None:
     conn.execute(insert(event_t).values(room_id=room_id, seq=seq, participant_id=participant_id,
-                                        op_id=op_id, subject=subject, payload=payload, at=at))
+                                        op_id=op_id, subject=subject, payload=payload, at=at,
+                                        audience=audience, redacted=redacted))
 
 
-def apply(conn: Connection, room_id: str, event: Event) -> None:
+def apply(conn: Connection, room_id: str, event: RoomEvent) -> None:
     """Make the tables say what the event says."""
+    if not _apply_idea(conn, room_id, event) and not _apply_room(conn, room_id, event):
+        raise TypeError(type(event))  # pragma: no cover - every event type is handled
+
+
+def _apply_idea(conn: Connection, room_id: str, event: RoomEvent) -> bool:
     if isinstance(event, IdeaAdded):
         conn.execute(insert(idea_t).values(
             id=event.idea, room_id=room_id, prompt_id=event.prompt, author_id=event.author_id,
@@ -91,16 +101,83 @@ def apply(conn: Connection, room_id: str, event: Event) -> None:
                      .values(text=event.text, colour=event.colour, updated_at=event.at))
     elif isinstance(event, IdeaDeleted):
         conn.execute(delete(idea_t).where(idea_t.c.id == event.idea, idea_t.c.room_id == room_id))
-    else:  # pragma: no cover - every event type is handled above
-        raise TypeError(type(event))
+    elif isinstance(event, IdeaHidden):
+        conn.execute(update(idea_t).where(idea_t.c.id == event.idea, idea_t.c.room_id == room_id)
+                     .values(hidden=event.hidden))
+    else:
+        return False
+    return True
 
 
-def events_since(conn: Connection, room_id: str, since: int, limit: int) -> list[str] | None:
-    """Frames after `since` in order, or None when there are more than `limit`."""
-    query = (select(event_t.c.payload).where(event_t.c.room_id == room_id, event_t.c.seq > since)
+def _apply_room(conn: Connection, room_id: str, event: RoomEvent) -> bool:
+    this_room = room_t.c.id == room_id
+    if isinstance(event, PhaseChanged):
+        conn.execute(update(room_t).where(this_room).values(phase=event.phase))
+    elif isinstance(event, RoomConfigured):
+        conn.execute(update(room_t).where(this_room).values(settings=json.dumps(event.settings, sort_keys=True)))
+    elif isinstance(event, TimerChanged):
+        conn.execute(update(room_t).where(this_room).values(timer=json.dumps(event.timer)))
+    elif isinstance(event, PromptAdded):
+        conn.execute(insert(prompt_t).values(id=event.prompt, room_id=room_id, position=event.position,
+                                             title=event.title))
+    elif isinstance(event, PromptRenamed):
+        conn.execute(update(prompt_t).where(prompt_t.c.id == event.prompt, prompt_t.c.room_id == room_id)
+                     .values(title=event.title))
+    elif isinstance(event, PromptDeleted):
+        conn.execute(delete(prompt_t).where(prompt_t.c.id == event.prompt, prompt_t.c.room_id == room_id))
+    elif isinstance(event, ParticipantRemoved):
+        conn.execute(update(participant_t).where(participant_t.c.id == event.participant_id)
+                     .values(removed=True))
+    elif isinstance(event, ParticipantRoleChanged):
+        conn.execute(update(participant_t).where(participant_t.c.id == event.participant_id)
+                     .values(role=event.role))
+    else:
+        return False
+    return True
+
+
+def events_since(conn: Connection, room_id: str, since: int, limit: int) -> list[Row[Any]] | None:
+    """Event rows (payload, audience, redacted) after `since` in order, or None when more than `limit`."""
+    query = (select(event_t.c.payload, event_t.c.audience, event_t.c.redacted)
+             .where(event_t.c.room_id == room_id, event_t.c.seq > since)
              .order_by(event_t.c.seq).limit(limit + 1))
-    rows = list(conn.execute(query).scalars())
+    rows = list(conn.execute(query))
     return None if len(rows) > limit else rows
+
+
+def count_prompts(conn: Connection, room_id: str) -> int:
+    query = select(func.count()).select_from(prompt_t).where(prompt_t.c.room_id == room_id)
+    return int(conn.execute(query).scalar_one())
+
+
+def max_prompt_position(conn: Connection, room_id: str) -> int:
+    query = select(func.max(prompt_t.c.position)).where(prompt_t.c.room_id == room_id)
+    return int(conn.execute(query).scalar() or 0)
+
+
+def tally(conn: Connection, room_id: str, prompt_id: str | None = None) -> dict[str, int]:
+    """Visible (not hidden) ideas per prompt."""
+    query = (select(idea_t.c.prompt_id, func.count()).where(idea_t.c.room_id == room_id, idea_t.c.hidden.is_(False))
+             .group_by(idea_t.c.prompt_id))
+    if prompt_id is not None:
+        query = query.where(idea_t.c.prompt_id == prompt_id)
+    counts = {str(p): int(n) for p, n in conn.execute(query)}
+    return counts if prompt_id is None else {prompt_id: counts.get(prompt_id, 0)}
+
+
+def participant_by_public_id(conn: Connection, room_id: str, public_id: str) -> Row[Any] | None:
+    query = select(participant_t).where(participant_t.c.room_id == room_id, participant_t.c.public_id == public_id)
+    return conn.execute(query).first()
+
+
+def room_by_code(conn: Connection, code: str) -> Row[Any] | None:
+    return conn.execute(select(room_t).where(room_t.c.code == code)).first()
+
+
+def bump_facilitator_version(conn: Connection, room_id: str) -> int:
+    query = (update(room_t).where(room_t.c.id == room_id)
+             .values(facilitator_version=room_t.c.facilitator_version + 1).returning(room_t.c.facilitator_version))
+    return int(conn.execute(query).scalar_one())
 
 
 def prompts(conn: Connection, room_id: str) -> list[Row[Any]]:

@@ -31,9 +31,13 @@ def _is_pictographic(ch: str) -> bool:
     return unicodedata.category(ch) == "So" or 0x1F000 <= ord(ch) <= 0x1FAFF or ch in "\u20e3"
 
 
-def _keeps_ignorable(text: str, i: int) -> bool:
-    """Whether the default-ignorable character at `i` is part of real writing."""
-    ch, before, after = text[i], text[i - 1] if i else "", text[i + 1] if i + 1 < len(text) else ""
+def _keeps_ignorable(text: str, i: int, before: str) -> bool:
+    """Whether the default-ignorable character at `i` is part of real writing.
+
+    `before` is the last character kept so far, not the raw one: judging by what
+    stays is what makes cleaning idempotent.
+    """
+    ch, after = text[i], text[i + 1] if i + 1 < len(text) else ""
     if ch == ZWJ:  # 👩‍💻: joins two pictographs (the first may carry a variation selector)
         return bool(before and after) and _is_pictographic(after) and (_is_pictographic(before) or before == "\ufe0f")
     if ch in "\ufe0e\ufe0f":
@@ -41,17 +45,14 @@ def _keeps_ignorable(text: str, i: int) -> bool:
     if ch == ZWNJ:
         return bool(before and after) and before.isalpha() and after.isalpha() and ord(before) > 0x58F
     if "\U000e0020" <= ch <= CANCEL_TAG:
-        start = i
-        while start and "\U000e0020" <= text[start - 1] <= "\U000e007e":
-            start -= 1
-        return start > 0 and text[start - 1] == BLACK_FLAG
+        return before == BLACK_FLAG or "\U000e0020" <= before <= "\U000e007e"
     return False
 
 
 def _strip_invisible(text: str) -> str:
     out: list[str] = []
     for i, ch in enumerate(text):
-        if _IGNORABLE.match(ch) and not _keeps_ignorable(text, i):
+        if _IGNORABLE.match(ch) and not _keeps_ignorable(text, i, out[-1] if out else ""):
             continue
         if _NONCHARACTER.match(ch) or unicodedata.category(ch) in ("Cs", "Co"):
             continue

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import limits, protocol
 from .errors import Rejection, StorageError
-from .hub import Frame, Member
-from .protocol import Hello, Ping, Sync, encode, error_frame
+from .hub import Member
+from .protocol import Done, Hello, Ping, SnapshotRequest, Sync, encode, error_frame
 from .service import Committed, Identity, Service
 from .web import Essaim, bearer_or_cookie
 
@@ -33,7 +34,7 @@ async def room_socket(websocket: WebSocket) -> None:
         await websocket.close(code=CLOSE_POLICY)  # before accept: HTTP 403
         return
     await websocket.accept()
-    member = Member(who.public_id, who.name)
+    member = Member(who.public_id, who.name, who.author_tag, who.role == "facilitator")
     await essaim.hub.enter(room_id, member)
     try:
         await _serve(websocket, essaim.service, who, member)
@@ -85,7 +86,7 @@ async def _serve(websocket: WebSocket, service: Service, who: Identity, member: 
 
 async def _greet(websocket: WebSocket, service: Service, who: Identity, since: int | None) -> int:
     """Send what the client lacks: the events after `since`, or a snapshot. Return the seq sent up to."""
-    if since is not None and (caught := await service.catch_up(who.room_id, since)) is not None:
+    if since is not None and (caught := await service.catch_up(who, since)) is not None:
         seq, payloads = caught
         present = encode(service.hub.present(who.room_id))
         await websocket.send_text(
@@ -100,16 +101,19 @@ async def _sender(websocket: WebSocket, member: Member, last_seq: int) -> None:
     outbox = member.outbox
     while True:
         frames = await outbox.take()
+        if outbox.close_code is not None:  # removed from the room
+            await _close(websocket, outbox.close_code, "removed")
+            return
         if outbox.overflowed:  # it stopped reading: cut it off, it will resync on reconnect
             await _close(websocket, CLOSE_TRY_AGAIN, "too slow")
             return
         texts: list[str] = []
-        for frame in frames:
-            if frame.seq is not None:
-                if frame.seq <= last_seq:
+        for seq, text in frames:
+            if seq is not None:
+                if seq <= last_seq:
                     continue  # already in the snapshot or catch-up
-                last_seq = frame.seq
-            texts.append(frame.text)
+                last_seq = seq
+            texts.append(text)
         if not texts:
             continue
         # Events of one tick leave together: one frame, no re-encoding.
@@ -141,31 +145,45 @@ def _size(raw: str | bytes) -> int:
 
 async def _handle(raw: str | bytes, service: Service, who: Identity, member: Member) -> None:
     frame = protocol.parse(raw)
-    reply = member.outbox.push
+
+    def reply(text: str, seq: int | None = None) -> None:
+        member.outbox.push(seq, text)
     if isinstance(frame, Rejection):
-        reply(Frame(None, encode(error_frame(frame))))
+        reply(encode(error_frame(frame)))
     elif isinstance(frame, Ping):
-        reply(Frame(None, '{"type":"pong"}'))
+        reply('{"type":"pong"}')
     elif isinstance(frame, Hello):
-        reply(Frame(None, encode(error_frame(Rejection("protocol.invalid", {"field": "type"})))))
-    elif isinstance(frame, Sync):
-        try:
-            caught = await service.catch_up(who.room_id, frame.since)
-        except StorageError as exc:
-            reply(Frame(None, encode(error_frame(Rejection(exc.code)))))
-            return
-        events = caught[1] if caught else []
-        reply(Frame(None, f'{{"type":"resync","since":{frame.since},"events":[{",".join(events)}],'
-                          f'"complete":{"true" if caught else "false"}}}'))
+        reply(encode(error_frame(Rejection("protocol.invalid", {"field": "type"}))))
+    elif isinstance(frame, Done):
+        await service.hub.set_done(who.room_id, member, frame.done)
+    elif isinstance(frame, (Sync, SnapshotRequest)):
+        await _resend(frame, service, who, reply)
     else:
         try:
             outcome: Committed | Rejection = await service.execute(who, frame)
         except StorageError as exc:  # nothing was committed, so nothing is acknowledged
             outcome = Rejection(exc.code)
         if isinstance(outcome, Rejection):
-            reply(Frame(None, encode(error_frame(outcome, frame.op_id))))
+            reply(encode(error_frame(outcome, frame.op_id)))
         elif isinstance(outcome, Committed) and outcome.duplicate:
-            reply(Frame(None, encode({"type": "ack", "op_id": frame.op_id, "seq": outcome.seq})))
+            reply(encode({"type": "ack", "op_id": frame.op_id, "seq": outcome.seq}))
+
+
+async def _resend(frame: Sync | SnapshotRequest, service: Service, who: Identity,
+                  reply: Callable[..., None]) -> None:
+    """What a page asks for again: the events of a gap, or a whole fresh snapshot."""
+    try:
+        if isinstance(frame, SnapshotRequest):
+            # Sent through the outbox with no seq, so it cannot overtake events queued before it.
+            reply((await service.snapshot(who))[1])
+            return
+        caught = await service.catch_up(who, frame.since)
+    except StorageError as exc:
+        reply(encode(error_frame(Rejection(exc.code))))
+        return
+    events = caught[1] if caught else []
+    reply(f'{{"type":"resync","since":{frame.since},"events":[{",".join(events)}],'
+          f'"complete":{"true" if caught else "false"}}}')
 
 
 async def _send(websocket: WebSocket, frame: dict[str, object]) -> None:

@@ -49,13 +49,21 @@ def op_id() -> str:
 class Room:
     """A workshop created through the API, with helpers to join and connect."""
 
-    def __init__(self, client: TestClient, template: str = "journee-citoyenne", title: str = "Atelier test") -> None:
+    def __init__(self, client: TestClient, template: str = "remue-meninges", title: str = "Atelier test",
+                 phase: str = "write") -> None:
         self.client = client
-        response = client.post("/api/rooms", json={"title": title, "template": template})
+        response = client.post("/api/rooms", json={"title": title, "template": template, "phase": phase})
         assert response.status_code == 201, response.text
         body = response.json()
         self.id: str = body["id"]
         self.facilitator_token: str = body["facilitator_token"]
+
+    def set_phase(self, phase: str) -> None:
+        facilitator = self.connect(self.facilitator_token)
+        sent = facilitator.command("room.phase", phase=phase)
+        while facilitator.receive().get("op_id") != sent["op_id"]:
+            pass
+        facilitator.close()
 
     def join(self, name: str = "Camille") -> str:
         response = self.client.post(f"/api/rooms/{self.id}/participants", json={"name": name})
@@ -92,7 +100,7 @@ class Socket:
             return data[0]
         return data
 
-    def receive_until(self, frame_type: str, skip: tuple[str, ...] = ("presence.joined", "presence.left")) -> dict[str, Any]:
+    def receive_until(self, frame_type: str, skip: tuple[str, ...] = ("presence.joined", "presence.left", "done.changed")) -> dict[str, Any]:
         """The next frame of `frame_type`, passing over ephemeral noise only."""
         while True:
             frame = self.receive()

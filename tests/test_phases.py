@@ -9,12 +9,14 @@ import pytest
 from app.phases import INITIAL_PHASE, PHASES, allows
 from app.protocol import COMMAND_TYPES
 
-# What DESIGN §1 says: participants add/edit/delete their own ideas while writing; the facilitator
-# may correct ideas in every phase except once the workshop is closed.
-PARTICIPANT_MAY = {
-    ("write", "idea.add"), ("write", "idea.edit"), ("write", "idea.delete"),
-}
-FACILITATOR_MAY = {(phase, command) for phase in PHASES if phase != "closed" for command in COMMAND_TYPES}
+# Written out from DESIGN §1 and issue 3, not derived from the code under test.
+WRITING = {"idea.add", "idea.edit", "idea.delete"}
+RUNNING = {"idea.hide", "prompt.add", "prompt.rename", "prompt.delete",
+           "timer.start", "timer.pause", "timer.resume", "timer.add", "timer.stop"}
+STEERING = {"room.phase", "room.configure", "participant.remove", "participant.role"}
+PARTICIPANT_MAY = {("write", command) for command in WRITING}
+FACILITATOR_MAY = ({(phase, command) for phase in PHASES if phase != "closed" for command in WRITING | RUNNING}
+                   | {(phase, command) for phase in PHASES for command in STEERING})
 ROLES = ("participant", "facilitator")
 
 TABLE = [
@@ -24,9 +26,9 @@ TABLE = [
 
 
 def test_the_table_covers_every_phase_command_and_role() -> None:
-    assert len(TABLE) == 7 * 3 * 2
     assert PHASES == ("lobby", "write", "group", "vote", "results", "roadmap", "closed")
-    assert COMMAND_TYPES == {"idea.add", "idea.edit", "idea.delete"}
+    assert COMMAND_TYPES == WRITING | RUNNING | STEERING
+    assert len(TABLE) == 7 * len(COMMAND_TYPES) * 2
 
 
 @pytest.mark.parametrize(("phase", "command", "role", "expected"), TABLE)
@@ -34,13 +36,23 @@ def test_allows(phase: str, command: str, role: str, expected: bool) -> None:
     assert allows(phase, command, role) is expected  # type: ignore[arg-type]
 
 
-def test_closed_is_read_only_for_everyone() -> None:
-    assert not any(allows("closed", command, role) for command in COMMAND_TYPES for role in ROLES)  # type: ignore[arg-type]
+def test_closed_is_read_only_but_can_be_reopened() -> None:
+    for command in WRITING | RUNNING:
+        assert not any(allows("closed", command, role) for role in ROLES)  # type: ignore[arg-type]
+    assert allows("closed", "room.phase", "facilitator")
 
 
-def test_a_new_room_starts_where_participants_can_write() -> None:
-    assert INITIAL_PHASE in PHASES
-    assert all(allows(INITIAL_PHASE, command, "participant") for command in COMMAND_TYPES)
+def test_a_new_room_starts_in_the_lobby_where_nobody_writes_yet() -> None:
+    assert INITIAL_PHASE == "lobby"
+    assert not any(allows(INITIAL_PHASE, command, "participant") for command in WRITING)
+
+
+@pytest.mark.parametrize("phase", ["group", "vote", "results", "roadmap"])
+def test_adding_after_writing_is_a_room_setting(phase: str) -> None:
+    assert not allows(phase, "idea.add", "participant")
+    assert allows(phase, "idea.add", "participant", add_after_write=True)
+    assert not allows("closed", "idea.add", "participant", add_after_write=True)
+    assert not allows("lobby", "idea.add", "participant", add_after_write=True)
 
 
 def test_participants_may_send_only_the_listed_commands() -> None:

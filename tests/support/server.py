@@ -76,8 +76,10 @@ class Server:
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())  # type: ignore[no-any-return]
 
-    def create_room(self, template: str = "remue-meninges", title: str = "Atelier") -> dict[str, Any]:
-        return self.post("/api/rooms", {"title": title, "template": template})
+    def create_room(self, template: str = "remue-meninges", title: str = "Atelier",
+                    phase: str = "write") -> dict[str, Any]:
+        """A new room, opened directly in `phase` (the API's `phase`; pages start in the lobby)."""
+        return self.post("/api/rooms", {"title": title, "template": template, "phase": phase})
 
     def join(self, room_id: str, name: str) -> str:
         return str(self.post(f"/api/rooms/{room_id}/participants", {"name": name})["token"])

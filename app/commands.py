@@ -1,0 +1,137 @@
+"""One command inside the writer's transaction: op record, facts, rules, write, seq, event row.
+
+Also decides each event's audience: who gets the full frame and what the rest of the
+room gets instead (see `visibility`), so that hidden and private ideas never leave the
+server for pages that must not see them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection
+
+from . import auth, domain, facilitation, store
+from .errors import Rejection
+from .events import IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, RoomEvent
+from .hub import FACILITATORS
+from .protocol import (Command, IdeaAdd, IdeaDelete, IdeaEdit, IdeaHide, ParticipantRemove, ParticipantRole,
+                       PromptAdd, PromptDelete, PromptRename, RoomConfigure, RoomPhase, encode)
+from .room_settings import RoomSettings
+from .timer import Timer
+from .visibility import private_now
+
+
+@dataclass(frozen=True)
+class Committed:
+    seq: int
+    payload: str  # the event frame as its audience gets it
+    duplicate: bool = False  # the op_id was seen before: nothing new happened
+    redacted: str | None = None  # what the rest of the room gets
+    audience: str | None = None  # None, "fac", or the author's tag
+    event: RoomEvent | None = None
+
+
+Outcome = Committed | Rejection
+
+
+def run(conn: Connection, room_id: str, participant_id: str, command: Command, now: float, new_id: str) -> Outcome:
+    if (prior := store.recorded_op(conn, room_id, participant_id, command.op_id)) is not None:
+        return Committed(json.loads(prior)["seq"], prior, duplicate=True)
+    room = store.room(conn, room_id)
+    person = store.participant(conn, room_id, participant_id)
+    if room is None or person is None or person.removed:
+        return Rejection("auth.forbidden")
+    actor = domain.Actor(person.id, auth.author_tag(room.author_key, person.id), person.role)
+    settings = RoomSettings.load(room.settings)
+    facts = domain.RoomFacts(room.phase, store.count_ideas(conn, room.id), settings,
+                             Timer.load(json.loads(room.timer or "{}")), now)
+    event = decide(conn, room, command, actor, facts, new_id)
+    if isinstance(event, Rejection):
+        return event
+    if isinstance(event, IdeaAdded) and settings.show_authors:
+        event = IdeaAdded(**{**event.__dict__, "name": person.name})
+    subject = getattr(event, "idea", None)
+    before = store.idea(conn, room.id, subject) if subject else None  # who wrote it, where, hidden?
+    store.apply(conn, room.id, event)
+    seq = store.next_seq(conn, room.id, now)
+    payload = encode({**event.wire(), "seq": seq, "op_id": command.op_id})
+    audience, author_id, redacted = _audience(conn, room, facts, event, before, seq)
+    store.record_event(conn, room.id, seq, participant_id=person.id, op_id=command.op_id, subject=subject,
+                       payload=payload, at=now, audience=author_id or audience, redacted=redacted)
+    return Committed(seq, payload, redacted=redacted, audience=audience, event=event)
+
+
+def decide(conn: Connection, room: Any, command: Command, actor: domain.Actor, facts: domain.RoomFacts,
+           new_id: str) -> RoomEvent | Rejection:
+    if isinstance(command, IdeaAdd):
+        return domain.add_idea(command, actor, facts, store.prompt_exists(conn, room.id, command.prompt),
+                               store.count_ideas(conn, room.id, actor.id), new_id, facts.now)
+    if isinstance(command, (IdeaEdit, IdeaDelete, IdeaHide)):
+        return _idea_command(conn, room, command, actor, facts)
+    if isinstance(command, RoomPhase):
+        return facilitation.change_phase(command, actor, facts)
+    if isinstance(command, RoomConfigure):
+        return facilitation.configure(command, actor, facts)
+    if isinstance(command, PromptAdd):
+        return facilitation.add_prompt(command, actor, facts, store.count_prompts(conn, room.id), new_id)
+    if isinstance(command, (PromptRename, PromptDelete)):
+        exists = store.prompt_exists(conn, room.id, command.prompt)
+        if isinstance(command, PromptRename):
+            return facilitation.rename_prompt(command, actor, facts, exists)
+        return facilitation.delete_prompt(command, actor, facts, exists, store.count_prompts(conn, room.id))
+    if isinstance(command, (ParticipantRemove, ParticipantRole)):
+        row = store.participant_by_public_id(conn, room.id, command.participant)
+        target = None if row is None else facilitation.PersonFacts(row.id, row.public_id, row.role, row.removed)
+        if isinstance(command, ParticipantRemove):
+            return facilitation.remove_participant(command, actor, facts, target)
+        return facilitation.set_role(command, actor, facts, target)
+    return facilitation.run_timer(command, actor, facts)
+
+
+def _idea_command(conn: Connection, room: Any, command: IdeaEdit | IdeaDelete | IdeaHide, actor: domain.Actor,
+                  facts: domain.RoomFacts) -> RoomEvent | Rejection:
+    row = store.idea(conn, room.id, command.idea)
+    idea = None if row is None else domain.IdeaFacts(row.id, row.author_id, row.text, row.colour, row.prompt_id,
+                                                     row.hidden, row.created_at)
+    if idea is not None and idea.hidden and actor.role != "facilitator":
+        idea = None  # a hidden idea does not exist for participants, their own included
+    if isinstance(command, IdeaEdit):
+        return domain.edit_idea(command, actor, facts, idea, facts.now)
+    if isinstance(command, IdeaDelete):
+        return domain.delete_idea(command, actor, facts, idea)
+    shown = None if row is None else idea_added(room, row)
+    return facilitation.hide_idea(command, actor, facts, idea, shown)
+
+
+def idea_added(room: Any, row: Any, name: str | None = None) -> IdeaAdded:
+    return IdeaAdded(idea=row.id, prompt=row.prompt_id, author_id=row.author_id,
+                     author=auth.author_tag(room.author_key, row.author_id), text=row.text,
+                     colour=row.colour, at=row.created_at, name=name)
+
+
+def _audience(conn: Connection, room: Any, facts: domain.RoomFacts, event: RoomEvent, before: Any | None,
+              seq: int) -> tuple[str | None, str | None, str | None]:
+    """(audience tag, author's participant id, redacted frame); all None when everyone gets the event.
+
+    Live fan-out matches the audience by author tag; the log keeps the participant id
+    so that a catch-up can tell which reader is the author.
+    """
+    if isinstance(event, IdeaHidden):
+        shown = event.shown.wire() if not event.hidden else {"type": "idea.deleted", "idea": event.idea}
+        return FACILITATORS, None, encode({**shown, "seq": seq})
+    if not isinstance(event, (IdeaAdded, IdeaEdited, IdeaDeleted)):
+        return None, None, None
+    if before is not None and before.hidden and isinstance(event, IdeaEdited):
+        return FACILITATORS, None, encode({"type": "skip", "seq": seq})
+    if not private_now(facts.phase, facts.settings):
+        return None, None, None
+    author_id = event.author_id if isinstance(event, IdeaAdded) else before.author_id
+    tag = auth.author_tag(room.author_key, author_id)
+    if isinstance(event, IdeaEdited):
+        return tag, author_id, encode({"type": "skip", "seq": seq})
+    prompt = event.prompt if isinstance(event, IdeaAdded) else before.prompt_id
+    count = store.tally(conn, room.id, prompt)[prompt]
+    return tag, author_id, encode({"type": "tally", "seq": seq, "prompt": prompt, "count": count})

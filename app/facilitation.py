@@ -1,0 +1,132 @@
+"""Pure rules of the facilitator's commands: phases, settings, timer, prompts, people, moderation.
+
+Same shape as `domain`: a command and the facts it needs -> an event or a `Rejection`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from . import limits, text
+from .domain import Actor, IdeaFacts, RoomFacts, phase_check
+from .errors import Rejection
+from .events import (IdeaAdded, IdeaHidden, ParticipantRemoved, ParticipantRoleChanged, PhaseChanged,
+                     PromptAdded, PromptDeleted, PromptRenamed, RoomConfigured, TimerChanged)
+from .protocol import (IdeaHide, ParticipantRemove, ParticipantRole, PromptAdd, PromptDelete, PromptRename,
+                       RoomConfigure, RoomPhase, TimerAdd, TimerPause, TimerResume, TimerStart, TimerStop)
+from .visibility import private_now
+
+TimerCommand = TimerStart | TimerAdd | TimerPause | TimerResume | TimerStop
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    id: str
+    public_id: str
+    role: str
+    removed: bool
+
+
+def prompt_title(raw: str) -> str | Rejection:
+    cleaned = text.clean(raw)
+    if not cleaned:
+        return Rejection("text.empty", {"field": "title"})
+    if len(cleaned) > limits.PROMPT_TITLE_MAX:
+        return Rejection("text.too_long", {"field": "title", "max": limits.PROMPT_TITLE_MAX})
+    return cleaned
+
+
+def change_phase(cmd: RoomPhase, actor: Actor, room: RoomFacts) -> PhaseChanged | Rejection:
+    if refused := phase_check(room, cmd.type, actor):
+        return refused
+    reveal = private_now(room.phase, room.settings) and not private_now(cmd.phase, room.settings)
+    return PhaseChanged(phase=cmd.phase, reveal=reveal)
+
+
+def configure(cmd: RoomConfigure, actor: Actor, room: RoomFacts) -> RoomConfigured | Rejection:
+    if refused := phase_check(room, cmd.type, actor):
+        return refused
+    return RoomConfigured(settings=room.settings.merge(cmd.changes()).dump())
+
+
+def run_timer(cmd: TimerCommand, actor: Actor, room: RoomFacts) -> TimerChanged | Rejection:
+    if refused := phase_check(room, cmd.type, actor):
+        return refused
+    timer, now = room.timer, room.now
+    if isinstance(cmd, TimerStart):
+        return TimerChanged(timer.start(cmd.seconds, now).dump(), now)
+    if isinstance(cmd, TimerStop):
+        return TimerChanged(timer.stop().dump(), now)
+    running, paused = timer.state == "running", timer.state == "paused"
+    if isinstance(cmd, TimerPause) and running:
+        return TimerChanged(timer.pause(now).dump(), now)
+    if isinstance(cmd, TimerResume) and paused:
+        return TimerChanged(timer.resume(now).dump(), now)
+    if isinstance(cmd, TimerAdd) and (running or paused):
+        return TimerChanged(timer.add(cmd.seconds, now).dump(), now)
+    return Rejection("timer.not_running")
+
+
+def add_prompt(cmd: PromptAdd, actor: Actor, room: RoomFacts, prompt_count: int, new_id: str) -> PromptAdded | Rejection:
+    if refused := phase_check(room, cmd.type, actor):
+        return refused
+    if prompt_count >= limits.PROMPTS_PER_ROOM:
+        return Rejection("prompt.too_many", {"max": limits.PROMPTS_PER_ROOM})
+    title = prompt_title(cmd.title)
+    return title if isinstance(title, Rejection) else PromptAdded(new_id, title, prompt_count)
+
+
+def rename_prompt(cmd: PromptRename, actor: Actor, room: RoomFacts, exists: bool) -> PromptRenamed | Rejection:
+    if refused := phase_check(room, cmd.type, actor):
+        return refused
+    if not exists:
+        return Rejection("prompt.not_found")
+    title = prompt_title(cmd.title)
+    return title if isinstance(title, Rejection) else PromptRenamed(cmd.prompt, title)
+
+
+def delete_prompt(cmd: PromptDelete, actor: Actor, room: RoomFacts, exists: bool,
+                  prompt_count: int) -> PromptDeleted | Rejection:
+    if refused := phase_check(room, cmd.type, actor):
+        return refused
+    if not exists:
+        return Rejection("prompt.not_found")
+    if prompt_count <= 1:
+        return Rejection("prompt.last")
+    return PromptDeleted(cmd.prompt)
+
+
+def hide_idea(cmd: IdeaHide, actor: Actor, room: RoomFacts, idea: IdeaFacts | None,
+              shown: IdeaAdded | None) -> IdeaHidden | Rejection:
+    if refused := phase_check(room, cmd.type, actor):
+        return refused
+    if idea is None or shown is None:
+        return Rejection("idea.not_found")
+    if private_now(room.phase, room.settings):
+        # Nobody but its author and the facilitators sees it now: delete it if it must go.
+        return Rejection("phase.forbidden", {"phase": room.phase, "command": cmd.type})
+    return IdeaHidden(idea.id, cmd.hidden, shown)
+
+
+def remove_participant(cmd: ParticipantRemove, actor: Actor, room: RoomFacts,
+                       target: PersonFacts | None) -> ParticipantRemoved | Rejection:
+    if refused := phase_check(room, cmd.type, actor) or _other_person(actor, target):
+        return refused
+    assert target is not None
+    return ParticipantRemoved(target.id, target.public_id)
+
+
+def set_role(cmd: ParticipantRole, actor: Actor, room: RoomFacts,
+             target: PersonFacts | None) -> ParticipantRoleChanged | Rejection:
+    if refused := phase_check(room, cmd.type, actor) or _other_person(actor, target):
+        return refused
+    assert target is not None
+    return ParticipantRoleChanged(target.id, target.public_id, cmd.role)
+
+
+def _other_person(actor: Actor, target: PersonFacts | None) -> Rejection | None:
+    if target is None or target.removed:
+        return Rejection("participant.not_found")
+    if target.id == actor.id:  # nobody removes or demotes themselves by mistake
+        return Rejection("participant.self")
+    return None
