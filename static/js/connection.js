@@ -8,12 +8,18 @@
  * the broadcast event (committed), an `ack` (it was already committed), or an
  * `error` (refused). Until then it is resent after every reconnection; the
  * server's op_id record makes the resend harmless.
+ *
+ * Frames that are not operations (`done`, `snapshot`) are sent only when the
+ * socket is open and never queued. A close with code 4003 (this person was
+ * removed from the room) ends the connection for good: no reconnection.
  */
 
 const PING_EVERY_MS = 20000;
 const PONG_WITHIN_MS = 10000;
 const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 15000;
+/** The server closed the socket because this person was removed from the room. */
+export const CLOSE_REMOVED = 4003;
 
 /** @typedef {"connecting" | "online" | "offline"} Status */
 /** @typedef {{op_id: string, type: string, [key: string]: unknown}} Op */
@@ -33,6 +39,7 @@ export class Connection {
    *   onFrame: (frame: any) => void,
    *   onStatus: (status: Status, retryInMs?: number) => void,
    *   onPending: (ops: Op[]) => void,
+   *   onEnded?: (code: number) => void,
    * }} options
    */
   constructor(options) {
@@ -44,6 +51,8 @@ export class Connection {
     this.socket = null;
     this.ready = false;
     this.attempt = 0;
+    /** Removed from the room: never connect again. */
+    this.ended = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */ this.retryTimer = undefined;
     /** @type {ReturnType<typeof setInterval> | undefined} */ this.pingTimer = undefined;
     /** @type {ReturnType<typeof setTimeout> | undefined} */ this.pongTimer = undefined;
@@ -60,6 +69,7 @@ export class Connection {
 
   connect() {
     clearTimeout(this.retryTimer);
+    if (this.ended) return;
     this.ready = false;
     this.options.onStatus("connecting");
     const socket = new WebSocket(this.options.url);
@@ -69,7 +79,7 @@ export class Connection {
       this.startPing();
     });
     socket.addEventListener("message", (message) => this.receive(String(message.data)));
-    socket.addEventListener("close", () => this.closed(socket));
+    socket.addEventListener("close", (event) => this.closed(socket, event.code));
     socket.addEventListener("error", () => socket.close());
   }
 
@@ -100,6 +110,32 @@ export class Connection {
   /** Ask again for the events after `since` (a gap was seen). @param {number} since */
   resync(since) {
     if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: "sync", since }));
+  }
+
+  /**
+   * Send a frame that is not an operation (`done`, `snapshot`): now or never.
+   * @param {{type: string, [key: string]: unknown}} frame @returns {boolean} whether it left
+   */
+  sendFrame(frame) {
+    if (!this.ready || this.socket?.readyState !== WebSocket.OPEN) return false;
+    this.socket.send(JSON.stringify(frame));
+    return true;
+  }
+
+  /** Stop for good (this person was removed): close, and do not come back. */
+  end() {
+    if (this.ended) return;
+    this.ended = true;
+    this.ready = false;
+    this.queue = []; // the server will take nothing more from this person
+    this.save();
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pingTimer);
+    clearTimeout(this.pongTimer);
+    const socket = this.socket;
+    this.socket = null;
+    if (socket && socket.readyState <= WebSocket.OPEN) socket.close();
+    this.options.onEnded?.(CLOSE_REMOVED);
   }
 
   /** @param {Op} op */
@@ -139,9 +175,13 @@ export class Connection {
     clearTimeout(this.pongTimer);
   }
 
-  /** @param {WebSocket} socket */
-  closed(socket) {
+  /** @param {WebSocket} socket @param {number} code */
+  closed(socket, code) {
     if (socket !== this.socket) return;
+    if (code === CLOSE_REMOVED) {
+      this.end();
+      return;
+    }
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
     this.ready = false;
@@ -154,7 +194,7 @@ export class Connection {
   }
 
   reconnectNow() {
-    if (this.socket === null) this.connect();
+    if (this.socket === null && !this.ended) this.connect();
   }
 
   /** @returns {Op[]} */

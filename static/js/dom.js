@@ -30,3 +30,12 @@ export function byId(id) {
   if (!node) throw new Error(`#${id} missing`);
   return node;
 }
+
+/**
+ * French typography: the space before "?", "!", ":", ";" and "»" becomes a narrow
+ * no-break space, so that a question mark never starts a line on its own.
+ * @param {string} text
+ */
+export function keepTogether(text) {
+  return text.replace(/ ([?!:;»])/g, "\u202f$1").replace(/« /g, "«\u202f");
+}

@@ -1,102 +1,151 @@
 // @ts-check
-/** The room page: wires the connection, the state and the views together. */
-import { count } from "./announce.js";
-import { Connection } from "./connection.js";
-import { byId } from "./dom.js";
+/** The room page: wires the room client, the state and the views together. */
+import { count, say } from "./announce.js";
+import { RoomClient } from "./client.js";
+import { byId, h } from "./dom.js";
 import { setCatalogue, t } from "./i18n.js";
+import { phaseInstruction, phaseLabel } from "./phases.js";
 import { setUpShare } from "./share.js";
-import { apply, fromSnapshot, position } from "./state.js";
 import { Board } from "./views/board.js";
-import { drawPresence } from "./views/presence.js";
+import { FacilitationPanel } from "./views/facilitation.js";
+import { PhasePanel } from "./views/phase.js";
+import { PresenceView } from "./views/presence.js";
 import { drawConnection, drawPending } from "./views/status.js";
+import { TimerView } from "./views/timer.js";
 
 /** @typedef {import("./state.js").State} State */
+/** @typedef {import("./state.js").Change} Change */
 
 const config = JSON.parse(byId("essaim-config").textContent ?? "{}");
 setCatalogue(config.messages, config.lang);
 
-/** @type {State | null} */
-let state = null;
-/** Sequenced events that arrived ahead of a gap, waiting for the missing ones. @type {any[]} */
-let held = [];
-
-const scheme = location.protocol === "https:" ? "wss:" : "ws:";
-const connection = new Connection({
-  url: `${scheme}//${location.host}/rooms/${config.room}/ws`,
-  roomId: config.room,
-  version: config.version,
-  since: () => (state ? state.seq : null),
-  onFrame,
+const client = new RoomClient(config, {
+  onReset: drawAll,
+  onChange,
+  onError,
   onStatus: drawConnection,
   onPending: (ops) => {
     drawPending(ops.length);
     board.showPending(ops);
   },
+  onRemoved: showRemoved,
+  onReady: () => phasePanel.resend(),
 });
+
+/** @param {{type: string, [key: string]: unknown}} command */
+const send = (command) => client.send(command);
 
 const board = new Board(byId("board"), config, {
-  add: (prompt, text, colour) => connection.send({ type: "idea.add", prompt, text, colour }),
-  edit: (idea, text) => connection.send({ type: "idea.edit", idea, text }),
-  remove: (idea) => connection.send({ type: "idea.delete", idea }),
+  add: (prompt, text, colour) => send({ type: "idea.add", prompt, text, colour }),
+  edit: (idea, text) => send({ type: "idea.edit", idea, text }),
+  remove: (idea) => send({ type: "idea.delete", idea }),
+  hide: (idea, hidden) => send({ type: "idea.hide", idea, hidden }),
+  addPrompt: (title) => send({ type: "prompt.add", title }),
+  renamePrompt: (prompt, title) => send({ type: "prompt.rename", prompt, title }),
+  deletePrompt: (prompt) => send({ type: "prompt.delete", prompt }),
 });
+const phasePanel = new PhasePanel((done) => client.connection.sendFrame({ type: "done", done }));
+const facilitation = new FacilitationPanel(send);
+const presence = new PresenceView(send);
+const timer = new TimerView(
+  { box: byId("timer"), clock: byId("timer-clock"), note: byId("timer-note") },
+  { announce: true, onClosedWriting: () => redrawWriting() },
+);
+/** The role the page was drawn for (the template's, then each snapshot's). */
+let drawnRole = config.role;
 
-/** @param {any} frame */
-function onFrame(frame) {
-  switch (frame.type) {
-    case "snapshot":
-      state = fromSnapshot(frame);
-      held = [];
+/** A fresh state: draw everything. @param {State} state */
+function drawAll(state) {
+  drawMe(state);
+  phasePanel.draw(state);
+  facilitation.draw(state);
+  timer.draw(state);
+  board.reset(state);
+  board.showPending(client.connection.queue); // kept from before a reload or a lost connection
+  presence.draw(state);
+}
+
+/** @param {Change} change @param {State} state */
+function onChange(change, state) {
+  switch (change.kind) {
+    case "idea":
+      if (change.op === "deleted") board.drop(change.id);
+      else board.place(/** @type {any} */ (state.ideas.get(change.id)));
+      board.refreshCounts();
+      if (change.op === "added" && !change.mine) count("js.announce.new_ideas");
+      return;
+    case "tally":
+      board.refreshCounts();
+      return;
+    case "presence":
+    case "removed":
+    case "role":
+      presence.draw(state);
+      facilitation.drawDone(state);
+      return;
+    case "phase":
+      phasePanel.draw(state);
+      facilitation.draw(state);
+      timer.draw(state);
+      if (!change.refetch) board.reset(state); // else the snapshot on its way redraws it
+      say(t("js.announce.phase", { phase: phaseLabel(change.phase), instruction: phaseInstruction(change.phase) }));
+      return;
+    case "settings":
+      facilitation.drawSettings(state);
+      phasePanel.draw(state);
+      if (!change.refetch) board.reset(state);
+      return;
+    case "timer":
+      timer.draw(state, true);
+      facilitation.drawTimer(state);
+      return;
+    case "prompt":
       board.reset(state);
-      board.showPending(connection.queue); // kept from before a reload or a lost connection
-      drawPresence(state);
-      connection.markReady();
       return;
-    case "catchup":
-      if (!state) return;
-      for (const event of frame.events) receive(event);
-      state.present = new Map(frame.present.map((/** @type {{id: string, name: string}} */ p) => [p.id, p.name]));
-      drawPresence(state);
-      connection.markReady();
+    case "done":
+      facilitation.drawDone(state);
       return;
-    case "resync":
-      if (!frame.complete) connection.socket?.close(); // too far behind: reconnect for a snapshot
-      for (const event of frame.events) receive(event);
-      for (const event of held.splice(0)) receive(event);
-      return;
-    case "error": {
-      const op = connection.queue.find((queued) => queued.op_id === frame.op_id);
-      if (op?.type === "idea.add") board.restoreDraft(String(op.prompt), String(op.text));
-      showError(t(`error.${frame.code}`, frame.params ?? {}));
-      return;
-    }
-    case "ack":
-      return;
-    default:
-      receive(frame);
   }
 }
 
-/** Apply an event in order; hold it and ask for the gap if some came before it unseen. @param {any} event */
-function receive(event) {
+/** The timer closed (or reopened) writing: composers and tools follow. */
+function redrawWriting() {
+  const state = client.state;
   if (!state) return;
-  const where = position(state, event);
-  if (where === "stale") return;
-  if (where === "gap") {
-    if (!held.length) connection.resync(state.seq);
-    held.push(event);
-    held.sort((a, b) => a.seq - b.seq);
-    return;
-  }
-  const change = apply(state, event);
-  if (change.kind === "idea") {
-    if (change.op === "deleted") board.drop(change.id);
-    else board.place(/** @type {any} */ (state.ideas.get(change.id)));
-    board.refreshCounts();
-    if (change.op === "added" && !change.mine) count("js.announce.new_ideas");
-  } else if (change.kind === "presence") {
-    drawPresence(state);
-  }
-  if (where === "next" && held.length && position(state, held[0]) === "next") receive(held.shift());
+  board.reset(state);
+  board.showPending(client.connection.queue);
+  phasePanel.draw(state);
+}
+
+/** "Vous êtes Camille · animation", redrawn when the role changes. @param {State} state */
+function drawMe(state) {
+  if (state.me.role === drawnRole) return;
+  drawnRole = state.me.role;
+  byId("me").replaceChildren(
+    t("js.me", { name: state.me.name }),
+    ...(state.me.role === "facilitator" ? [" · ", h("span", { class: "badge" }, [t("role.facilitator")])] : []),
+  );
+  byId("facilitator-section").hidden = state.me.role !== "facilitator";
+  say(state.me.role === "facilitator" ? t("js.announce.now_facilitator") : t("js.announce.now_participant"));
+}
+
+/** @param {any} frame @param {import("./connection.js").Op | undefined} op */
+function onError(frame, op) {
+  if (op?.type === "idea.add") board.restoreDraft(String(op.prompt), String(op.text));
+  if (op?.type === "room.configure" && client.state) facilitation.drawSettings(client.state); // back to what is true
+  showError(t(`error.${frame.code}`, frame.params ?? {}));
+}
+
+/** Removed by the facilitator: say it plainly, and stop. */
+function showRemoved() {
+  const message = byId("removed");
+  message.hidden = false;
+  for (const id of ["phase-panel", "private-note", "done-row", "facilitation", "room-layout", "pending-banner"]) byId(id).hidden = true;
+  byId("share-open").hidden = true;
+  const badge = byId("connection");
+  badge.dataset.state = "offline";
+  /** @type {HTMLElement} */ (badge.querySelector(".label")).textContent = t("js.connection.removed");
+  message.focus();
 }
 
 /** Say it on screen and to screen readers (the banner is an alert). @param {string} message */
@@ -111,4 +160,4 @@ function showError(message) {
 let errorTimer;
 
 setUpShare(config.room, config.welcome);
-connection.start();
+client.start();

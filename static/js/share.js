@@ -1,5 +1,8 @@
 // @ts-check
-/** The "share" dialog: join link, QR code and, for facilitators, their own link. */
+/**
+ * The "share" dialog: join link, QR code, short code and, for facilitators,
+ * their own link and the way to make every earlier facilitator link stop working.
+ */
 import { byId } from "./dom.js";
 import { t } from "./i18n.js";
 
@@ -14,6 +17,26 @@ export function setUpShare(roomId, openNow) {
     if (button instanceof HTMLElement) copy(byId(button.dataset.copy ?? ""));
   });
   document.getElementById("facilitator-reveal")?.addEventListener("click", () => revealFacilitatorLink(roomId));
+  const regenerate = document.getElementById("facilitator-regenerate");
+  const confirmBox = document.getElementById("regenerate-confirm");
+  if (regenerate && confirmBox) {
+    regenerate.addEventListener("click", () => {
+      confirmBox.hidden = false;
+      regenerate.hidden = true;
+      byId("regenerate-yes").focus();
+    });
+    const closeConfirm = () => {
+      confirmBox.hidden = true;
+      regenerate.hidden = false;
+      regenerate.focus();
+    };
+    byId("regenerate-no").addEventListener("click", closeConfirm);
+    byId("regenerate-yes").addEventListener("click", async () => {
+      await regenerateFacilitatorLink(roomId);
+      confirmBox.hidden = true;
+      regenerate.hidden = false;
+    });
+  }
   if (openNow) {
     dialog.showModal();
     history.replaceState(null, "", location.pathname);
@@ -33,17 +56,40 @@ async function copy(field) {
   }
 }
 
+/** @param {string} url @returns {Promise<string | null>} the link, or null (said in the status line) */
+async function fetchLink(url) {
+  const status = byId("copy-status");
+  try {
+    const response = await fetch(url, {
+      method: "POST", headers: { "content-type": "application/json" }, body: "{}", credentials: "same-origin",
+    });
+    if (!response.ok) {
+      status.textContent = t("error.auth.forbidden");
+      return null;
+    }
+    return String((await response.json()).url);
+  } catch {
+    status.textContent = t("js.connection.offline");
+    return null;
+  }
+}
+
 /** @param {string} roomId */
 async function revealFacilitatorLink(roomId) {
-  const response = await fetch(`/rooms/${roomId}/facilitator-link`, {
-    method: "POST", headers: { "content-type": "application/json" }, body: "{}", credentials: "same-origin",
-  });
-  const status = byId("copy-status");
-  if (!response.ok) {
-    status.textContent = t("error.auth.forbidden");
-    return;
-  }
-  const { url } = await response.json();
+  const url = await fetchLink(`/rooms/${roomId}/facilitator-link`);
+  if (url) showLink(url);
+}
+
+/** A new link: every earlier one stops working. @param {string} roomId */
+async function regenerateFacilitatorLink(roomId) {
+  const url = await fetchLink(`/rooms/${roomId}/facilitator-link/regenerate`);
+  if (!url) return;
+  showLink(url);
+  byId("copy-status").textContent = t("js.share.regenerated");
+}
+
+/** @param {string} url */
+function showLink(url) {
   const field = /** @type {HTMLInputElement} */ (byId("facilitator-link"));
   field.value = url;
   byId("facilitator-row").hidden = false;

@@ -2,35 +2,93 @@
 /**
  * The room as data, and `apply(state, event)` for every event type: the client
  * twin of the server's rules. No DOM, no network: `node --test` runs it.
+ *
+ * Time is the one outside input: the timer's end time is the server's clock, so
+ * the state keeps the offset between the two clocks (`clockOffset`, seconds) and
+ * the functions that need "now" take the local time as an argument.
  */
 
 /**
- * @typedef {{idea: string, prompt: string, author: string, text: string, colour: string, at: number}} Idea
+ * @typedef {{idea: string, prompt: string, author: string, text: string, colour: string, at: number,
+ *   hidden?: boolean, name?: string}} Idea
  * @typedef {{id: string, title: string}} Prompt
- * @typedef {{id: string, name: string}} Person
+ * @typedef {{id: string, name: string, role?: string}} Person
  * @typedef {{id: string, author: string, name: string, role: string}} Me
+ * @typedef {{private_writing: boolean, show_authors: boolean, grouping: string, add_after_write: boolean,
+ *   locked: boolean, timer_closes_writing: boolean}} Settings
+ * @typedef {{state: "running" | "paused" | "stopped", ends_at: number | null, remaining: number | null,
+ *   duration: number | null}} Timer
+ * @typedef {{id: string, title: string, phase: string, template: string, code?: string,
+ *   settings: Settings, timer: Timer}} Room
  * @typedef {{
  *   seq: number,
- *   room: {id: string, title: string, phase: string, template: string},
+ *   room: Room,
  *   prompts: Prompt[],
  *   ideas: Map<string, Idea>,
  *   me: Me,
  *   present: Map<string, string>,
+ *   roles: Map<string, string>,
+ *   tallies: Map<string, number>,
+ *   done: {done: number, present: number | null},
+ *   clockOffset: number,
+ *   removed: boolean,
  * }} State
- * @typedef {{kind: "idea", id: string, op: "added" | "edited" | "deleted", mine: boolean}
+ * @typedef {{kind: "idea", id: string, op: "added" | "edited" | "deleted" | "hidden", mine: boolean}
  *   | {kind: "presence", id: string, op: "joined" | "left"}
+ *   | {kind: "phase", phase: string, previous: string, refetch: boolean}
+ *   | {kind: "settings", refetch: boolean}
+ *   | {kind: "timer"}
+ *   | {kind: "prompt", id: string, op: "added" | "renamed" | "deleted"}
+ *   | {kind: "tally", prompt: string}
+ *   | {kind: "done"}
+ *   | {kind: "removed", id: string, me: boolean}
+ *   | {kind: "role", id: string, role: string, me: boolean, refetch: boolean}
  *   | {kind: "none"}} Change
  */
 
-/** @param {any} frame a `snapshot` frame @returns {State} */
-export function fromSnapshot(frame) {
+export const PHASES = /** @type {const} */ (["lobby", "write", "group", "vote", "results", "roadmap", "closed"]);
+/** Phases after writing in which `add_after_write` lets participants still add ideas. */
+const AFTER_WRITE = new Set(["group", "vote", "results", "roadmap"]);
+/** Phases with a "J'ai fini" button. */
+const DONE_PHASES = new Set(["write", "vote"]);
+
+/** @type {Settings} */
+export const DEFAULT_SETTINGS = {
+  private_writing: false, show_authors: false, grouping: "everyone",
+  add_after_write: false, locked: false, timer_closes_writing: false,
+};
+/** @type {Timer} */
+const NO_TIMER = { state: "stopped", ends_at: null, remaining: null, duration: null };
+
+/** @returns {number} the local clock, in epoch seconds */
+export function localSeconds() {
+  return Date.now() / 1000;
+}
+
+/**
+ * @param {any} frame a `snapshot` frame
+ * @param {number} [localNow] the local clock when it arrived (epoch seconds)
+ * @returns {State}
+ */
+export function fromSnapshot(frame, localNow = localSeconds()) {
+  const room = frame.room;
   return {
     seq: frame.seq,
-    room: frame.room,
+    room: {
+      ...room,
+      phase: room.phase ?? "write",
+      settings: { ...DEFAULT_SETTINGS, ...(room.settings ?? {}) },
+      timer: { ...NO_TIMER, ...(room.timer ?? {}) },
+    },
     prompts: frame.prompts,
     ideas: new Map(frame.ideas.map((/** @type {Idea} */ idea) => [idea.idea, idea])),
     me: frame.me,
     present: new Map(frame.present.map((/** @type {Person} */ p) => [p.id, p.name])),
+    roles: new Map(frame.present.filter((/** @type {Person} */ p) => p.role).map((/** @type {Person} */ p) => [p.id, String(p.role)])),
+    tallies: new Map(Object.entries(frame.tallies ?? {})),
+    done: { done: typeof frame.done === "number" ? frame.done : 0, present: null },
+    clockOffset: typeof frame.now === "number" ? frame.now - localNow : 0,
+    removed: false,
   };
 }
 
@@ -45,17 +103,38 @@ export function position(state, event) {
   return event.seq === state.seq + 1 ? "next" : "gap";
 }
 
+/** @param {State} state */
+function isFacilitator(state) {
+  return state.me.role === "facilitator";
+}
+
+/**
+ * Does this person see only their own ideas (private writing)? Then the server
+ * sends counts (`tally`) instead of the others' ideas.
+ * @param {State} state
+ */
+export function isPrivateView(state) {
+  return !isFacilitator(state) && state.room.phase === "write" && state.room.settings.private_writing;
+}
+
 /**
  * Apply one event in place. Sequenced events must come in order (see `position`).
- * @param {State} state @param {any} event @returns {Change}
+ * @param {State} state @param {any} event @param {number} [localNow] epoch seconds, for the timer
+ * @returns {Change}
  */
-export function apply(state, event) {
+export function apply(state, event, localNow = localSeconds()) {
   if (typeof event.seq === "number") state.seq = event.seq;
   switch (event.type) {
     case "idea.added": {
       const { idea, prompt, author, text, colour, at } = event;
-      state.ideas.set(idea, { idea, prompt, author, text, colour, at });
-      return { kind: "idea", id: idea, op: "added", mine: author === state.me.author };
+      const mine = author === state.me.author;
+      if (mine && isPrivateView(state) && !state.ideas.has(idea)) bumpTally(state, prompt, 1);
+      /** @type {Idea} */
+      const stored = { idea, prompt, author, text, colour, at };
+      if (event.hidden) stored.hidden = true;
+      if (typeof event.name === "string") stored.name = event.name;
+      state.ideas.set(idea, stored);
+      return { kind: "idea", id: idea, op: "added", mine };
     }
     case "idea.edited": {
       const current = state.ideas.get(event.idea);
@@ -65,11 +144,73 @@ export function apply(state, event) {
     }
     case "idea.deleted": {
       const current = state.ideas.get(event.idea);
+      const mine = current?.author === state.me.author;
+      if (current && mine && isPrivateView(state)) bumpTally(state, current.prompt, -1);
       state.ideas.delete(event.idea);
-      return { kind: "idea", id: event.idea, op: "deleted", mine: current?.author === state.me.author };
+      return { kind: "idea", id: event.idea, op: "deleted", mine };
     }
+    case "idea.hidden": {
+      const current = state.ideas.get(event.idea);
+      if (!current) return { kind: "none" };
+      const next = { ...current };
+      if (event.hidden) next.hidden = true;
+      else delete next.hidden;
+      state.ideas.set(event.idea, next);
+      return { kind: "idea", id: event.idea, op: "hidden", mine: current.author === state.me.author };
+    }
+    case "skip": // an event this person may not see: only its seq
+      return { kind: "none" };
+    case "tally":
+      state.tallies.set(event.prompt, event.count);
+      return { kind: "tally", prompt: event.prompt };
+    case "phase.changed": {
+      const previous = state.room.phase;
+      const wasPrivate = isPrivateView(state);
+      state.room.phase = event.phase;
+      state.done = { done: 0, present: state.done.present };
+      // Who sees what may have changed: a participant asks for the room as it is now.
+      const refetch = !isFacilitator(state) && (Boolean(event.reveal) || wasPrivate !== isPrivateView(state));
+      return { kind: "phase", phase: event.phase, previous, refetch };
+    }
+    case "room.configured":
+      state.room.settings = { ...DEFAULT_SETTINGS, ...event.settings };
+      return { kind: "settings", refetch: !isFacilitator(state) };
+    case "timer.changed":
+      state.room.timer = { ...NO_TIMER, ...event.timer };
+      if (typeof event.now === "number") state.clockOffset = event.now - localNow;
+      return { kind: "timer" };
+    case "prompt.added":
+      if (!state.prompts.some((p) => p.id === event.prompt.id)) {
+        state.prompts = [...state.prompts, { id: event.prompt.id, title: event.prompt.title }];
+      }
+      return { kind: "prompt", id: event.prompt.id, op: "added" };
+    case "prompt.renamed":
+      state.prompts = state.prompts.map((p) => (p.id === event.prompt ? { ...p, title: event.title } : p));
+      return { kind: "prompt", id: event.prompt, op: "renamed" };
+    case "prompt.deleted":
+      state.prompts = state.prompts.filter((p) => p.id !== event.prompt);
+      for (const [id, idea] of state.ideas) if (idea.prompt === event.prompt) state.ideas.delete(id);
+      state.tallies.delete(event.prompt);
+      return { kind: "prompt", id: event.prompt, op: "deleted" };
+    case "participant.removed": {
+      const me = event.participant === state.me.id;
+      state.present.delete(event.participant);
+      state.roles.delete(event.participant);
+      if (me) state.removed = true;
+      return { kind: "removed", id: event.participant, me };
+    }
+    case "participant.role": {
+      const me = event.participant === state.me.id;
+      state.roles.set(event.participant, event.role);
+      // The snapshot is authoritative for my own role: it comes with the view that goes with it.
+      return { kind: "role", id: event.participant, role: event.role, me, refetch: me && event.role !== state.me.role };
+    }
+    case "done.changed":
+      state.done = { done: event.done, present: typeof event.present === "number" ? event.present : null };
+      return { kind: "done" };
     case "presence.joined":
       state.present.set(event.id, event.name);
+      if (typeof event.role === "string") state.roles.set(event.id, event.role);
       return { kind: "presence", id: event.id, op: "joined" };
     case "presence.left":
       state.present.delete(event.id);
@@ -79,6 +220,11 @@ export function apply(state, event) {
   }
 }
 
+/** @param {State} state @param {string} prompt @param {number} delta */
+function bumpTally(state, prompt, delta) {
+  state.tallies.set(prompt, Math.max(0, (state.tallies.get(prompt) ?? 0) + delta));
+}
+
 /** Ideas of a prompt, oldest first. @param {State} state @param {string} promptId @returns {Idea[]} */
 export function ideasOf(state, promptId) {
   return [...state.ideas.values()]
@@ -86,9 +232,90 @@ export function ideasOf(state, promptId) {
     .sort((a, b) => a.at - b.at || a.idea.localeCompare(b.idea));
 }
 
-/** May the current person change this idea? Mirrors the server; the server decides. @param {State} state @param {Idea} idea */
-export function mayChange(state, idea) {
-  if (state.room.phase === "closed") return false;
-  if (state.me.role === "facilitator") return true;
-  return idea.author === state.me.author && state.room.phase === "write";
+/**
+ * How many ideas a prompt holds, everyone's: the server's count during private
+ * writing, else the ideas this person can see (hidden ones left out).
+ * @param {State} state @param {string} promptId
+ */
+export function totalOf(state, promptId) {
+  if (isPrivateView(state)) {
+    const own = ideasOf(state, promptId).length;
+    return Math.max(own, state.tallies.get(promptId) ?? own);
+  }
+  return ideasOf(state, promptId).filter((idea) => !idea.hidden).length;
+}
+
+/**
+ * Seconds left on the timer (may be negative once it ran out), or null without one.
+ * @param {State} state @param {number} [localNow] epoch seconds
+ * @returns {number | null}
+ */
+export function remaining(state, localNow = localSeconds()) {
+  const timer = state.room.timer;
+  if (timer.state === "running" && typeof timer.ends_at === "number") return timer.ends_at - (localNow + state.clockOffset);
+  if (timer.state === "paused" && typeof timer.remaining === "number") return timer.remaining;
+  return null;
+}
+
+/** Has the timer run out and closed writing? @param {State} state @param {number} [localNow] */
+export function closedByTimer(state, localNow = localSeconds()) {
+  if (!state.room.settings.timer_closes_writing || state.room.phase !== "write") return false;
+  const left = remaining(state, localNow);
+  return left !== null && left <= 0;
+}
+
+/**
+ * May this person add ideas now? Mirrors the server; the server decides.
+ * @param {State} state @param {number} [localNow]
+ */
+export function mayWrite(state, localNow = localSeconds()) {
+  if (state.removed) return false;
+  const phase = state.room.phase;
+  if (isFacilitator(state)) return phase !== "closed";
+  if (phase === "write") return !closedByTimer(state, localNow);
+  return state.room.settings.add_after_write && AFTER_WRITE.has(phase);
+}
+
+/** May the current person change this idea? Mirrors the server; the server decides. @param {State} state @param {Idea} idea @param {number} [localNow] */
+export function mayChange(state, idea, localNow = localSeconds()) {
+  if (state.room.phase === "closed" || state.removed) return false;
+  if (isFacilitator(state)) return true;
+  return idea.author === state.me.author && state.room.phase === "write" && !closedByTimer(state, localNow);
+}
+
+/**
+ * Participants present (facilitators left out, as far as this page knows their roles).
+ * @param {State} state
+ */
+export function participantsPresent(state) {
+  let n = 0;
+  for (const id of state.present.keys()) {
+    const role = id === state.me.id ? state.me.role : state.roles.get(id);
+    if (role !== "facilitator") n += 1;
+  }
+  return n;
+}
+
+/** "12 / 30 ont fini": the server's figures, or the people present until it says. @param {State} state */
+export function doneOf(state) {
+  return { done: state.done.done, of: state.done.present ?? participantsPresent(state) };
+}
+
+/** Does this phase have a "J'ai fini" button (for participants)? @param {State} state */
+export function offersDone(state) {
+  return !isFacilitator(state) && DONE_PHASES.has(state.room.phase) && !state.removed;
+}
+
+/**
+ * "mm:ss" (or "h:mm:ss" from an hour), counting whole seconds up: 2:59.2 left shows 03:00.
+ * @param {number} seconds
+ */
+export function formatClock(seconds) {
+  const total = Math.max(0, Math.ceil(seconds - 1e-6));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = total % 60;
+  const mm = String(m).padStart(2, "0");
+  const ss = String(s).padStart(2, "0");
+  return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
 }

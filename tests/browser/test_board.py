@@ -117,7 +117,16 @@ def test_facilitator_creates_a_workshop_and_shares_it(server: Server, facilitato
 
     close_share(page)
     expect(page.locator("#connection")).to_have_text("Connecté")
+    # A new workshop waits in the lobby; this one opens writing at once, everyone seeing everything.
+    expect(page.locator("#phase-label")).to_have_text("Accueil")
+    page.locator("#phase-bar").get_by_role("button", name=re.compile("Écriture")).click()
+    expect(page.locator("#phase-label")).to_have_text("Écriture")
+    private = page.get_by_role("checkbox", name=re.compile("^Écriture privée"))
+    expect(private).to_be_checked()  # the Journée citoyenne template writes privately
+    private.uncheck()
+    expect(private).not_to_be_checked()
     page.reload()
+    expect(private).not_to_be_checked()
     expect(page.locator("#board section.prompt")).to_have_count(5)
     expect(page.get_by_role("dialog")).to_have_count(0)  # it opened once, on arrival, not on every visit
     page.get_by_role("button", name="Inviter").click()

@@ -47,7 +47,8 @@ def server(proxy_and_server: tuple[BrowserProxy, Server]) -> Server:
 
 @pytest.fixture(scope="module")
 def room(server: Server) -> dict[str, str]:
-    return server.create_room(template="journee-citoyenne", title="Atelier du soir")
+    # Opened straight into writing (the API allows it), as a script preparing a workshop would.
+    return server.post("/api/rooms", {"title": "Atelier du soir", "template": "journee-citoyenne", "phase": "write"})
 
 
 @pytest.fixture(scope="module")

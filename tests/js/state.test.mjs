@@ -42,7 +42,8 @@ describe("fromSnapshot", () => {
   test("copies the room, prompts, me and seq", () => {
     const s = state();
     assert.equal(s.seq, 10);
-    assert.deepEqual(s.room, { id: "room-1", title: "Atelier", phase: "write", template: "journee-citoyenne" });
+    const { id, title, phase, template } = s.room;
+    assert.deepEqual({ id, title, phase, template }, { id: "room-1", title: "Atelier", phase: "write", template: "journee-citoyenne" });
     assert.deepEqual(s.prompts.map((p) => p.id), ["p1", "p2"]);
     assert.deepEqual(s.me, { id: "pub-me", author: ME, name: "Camille", role: "participant" });
   });

@@ -3,67 +3,123 @@
  * The board: one section per prompt, one card per idea, keyed by id so that an
  * event touches only its card. Pending operations show as cards of their own,
  * marked "not yet sent", until the server confirms them.
+ *
+ * Composers show only while this person may write. Facilitators also rename,
+ * add and delete prompts, and hide ideas from participants.
  */
-import { h } from "../dom.js";
+import { h, keepTogether } from "../dom.js";
 import { t } from "../i18n.js";
-import { ideasOf, mayChange } from "../state.js";
+import { ideasOf, isPrivateView, mayChange, mayWrite, totalOf } from "../state.js";
 
 /** @typedef {import("../state.js").State} State */
 /** @typedef {import("../state.js").Idea} Idea */
+/** @typedef {import("../state.js").Prompt} Prompt */
 /** @typedef {import("../connection.js").Op} Op */
-/** @typedef {{add: (prompt: string, text: string, colour: string) => void, edit: (idea: string, text: string) => void, remove: (idea: string) => void}} Actions */
+/**
+ * @typedef {{
+ *   add: (prompt: string, text: string, colour: string) => void,
+ *   edit: (idea: string, text: string) => void,
+ *   remove: (idea: string) => void,
+ *   hide: (idea: string, hidden: boolean) => void,
+ *   addPrompt: (title: string) => void,
+ *   renamePrompt: (prompt: string, title: string) => void,
+ *   deletePrompt: (prompt: string) => void,
+ * }} Actions
+ * @typedef {{section: HTMLElement, list: HTMLElement, count: HTMLElement, title: HTMLElement,
+ *   number: HTMLElement, tools: HTMLElement, composer: HTMLFormElement}} PromptNodes
+ */
 
 export class Board {
-  /** @param {HTMLElement} root @param {{roomId: string, colours: string[], ideaMax: number}} config @param {Actions} actions */
+  /** @param {HTMLElement} root @param {{room: string, colours: string[], ideaMax: number, promptMax?: number}} config @param {Actions} actions */
   constructor(root, config, actions) {
     this.root = root;
     this.config = config;
     this.actions = actions;
     /** @type {Map<string, HTMLElement>} */ this.cards = new Map();
-    /** @type {Map<string, HTMLElement>} */ this.lists = new Map();
-    /** @type {Map<string, HTMLElement>} */ this.counts = new Map();
+    /** @type {Map<string, PromptNodes>} */ this.prompts = new Map();
     /** @type {State | null} */ this.state = null;
+    /** @type {HTMLFormElement | null} */ this.addPromptForm = null;
     root.addEventListener("click", (event) => this.onClick(event));
     root.addEventListener("submit", (event) => this.onSubmit(event));
     root.addEventListener("keydown", (event) => this.onKeydown(event));
     root.addEventListener("input", (event) => this.onInput(event));
   }
 
-  /** Draw everything from a fresh state (snapshot). Composers and their drafts survive. @param {State} state */
+  /** Draw everything from a fresh state (snapshot, phase, role). Composers and their drafts survive. @param {State} state */
   reset(state) {
     this.state = state;
-    if (this.root.dataset.ready !== "yes" || this.lists.size !== state.prompts.length) this.drawPrompts(state);
-    for (const list of this.lists.values()) list.replaceChildren();
+    this.syncPrompts();
+    for (const nodes of this.prompts.values()) nodes.list.replaceChildren();
     this.cards.clear();
     for (const prompt of state.prompts) for (const idea of ideasOf(state, prompt.id)) this.place(idea);
+    this.refreshWriting();
     this.refreshCounts();
-  }
-
-  /** @param {State} state */
-  drawPrompts(state) {
-    this.lists.clear();
-    this.counts.clear();
-    const sections = state.prompts.map((prompt, index) => this.promptSection(prompt, index));
-    this.root.replaceChildren(...sections);
     this.root.dataset.ready = "yes";
     this.root.setAttribute("aria-busy", "false");
   }
 
-  /** @param {{id: string, title: string}} prompt @param {number} index */
-  promptSection(prompt, index) {
-    const headingId = `prompt-title-${prompt.id}`;
-    const count = h("span", { class: "prompt-count" });
-    const list = h("ul", { class: "ideas", attrs: { "aria-labelledby": headingId } });
-    this.lists.set(prompt.id, list);
-    this.counts.set(prompt.id, count);
-    return h("section", { class: "prompt", id: `prompt-${prompt.id}`, attrs: { "aria-labelledby": headingId } }, [
-      h("h2", { id: headingId, class: "prompt-title" }, [h("span", { class: "prompt-number" }, [`${index + 1}. `]), prompt.title, " ", count]),
-      list,
-      this.composer(prompt),
-    ]);
+  /** Sections follow the prompts: new ones drawn, renamed ones retitled, deleted ones gone, in order. */
+  syncPrompts() {
+    const state = /** @type {State} */ (this.state);
+    if (this.root.dataset.ready !== "yes") this.root.replaceChildren();
+    const wanted = new Set(state.prompts.map((p) => p.id));
+    for (const [id, nodes] of this.prompts) {
+      if (wanted.has(id)) continue;
+      nodes.section.remove();
+      this.prompts.delete(id);
+      for (const [ideaId, card] of this.cards) if (card.dataset.prompt === id) this.cards.delete(ideaId);
+    }
+    state.prompts.forEach((prompt, index) => {
+      let nodes = this.prompts.get(prompt.id);
+      if (!nodes) {
+        nodes = this.promptSection(prompt);
+        this.prompts.set(prompt.id, nodes);
+      }
+      if (nodes.title.textContent !== keepTogether(prompt.title) && !nodes.section.querySelector(".rename-form")) {
+        nodes.title.textContent = keepTogether(prompt.title);
+        const label = nodes.composer.querySelector(".composer-label");
+        if (label) label.textContent = t("js.compose.label", { prompt: prompt.title });
+      }
+      nodes.number.textContent = `${index + 1}. `;
+      this.root.append(nodes.section); // appending in order moves sections where they belong
+    });
+    const facilitator = state.me.role === "facilitator" && state.room.phase !== "closed" && !state.removed;
+    for (const nodes of this.prompts.values()) {
+      nodes.tools.hidden = !facilitator;
+      if (!facilitator) nodes.section.querySelector(".rename-form, .prompt-confirm")?.remove();
+    }
+    if (facilitator) {
+      this.addPromptForm ??= this.promptAdder();
+      this.root.append(this.addPromptForm);
+    } else {
+      this.addPromptForm?.remove();
+    }
   }
 
-  /** @param {{id: string, title: string}} prompt */
+  /** @param {Prompt} prompt @returns {PromptNodes} */
+  promptSection(prompt) {
+    const headingId = `prompt-title-${prompt.id}`;
+    const count = h("span", { class: "prompt-count" });
+    const title = h("span", { class: "prompt-text" }, [keepTogether(prompt.title)]);
+    const number = h("span", { class: "prompt-number" });
+    const list = h("ul", { class: "ideas", attrs: { "aria-labelledby": headingId } });
+    const tools = h("div", { class: "prompt-tools", hidden: true }, [
+      h("button", { type: "button", class: "button small", dataset: { action: "rename-prompt", prompt: prompt.id },
+        attrs: { "aria-describedby": headingId } }, [t("js.prompt.rename")]),
+      h("button", { type: "button", class: "button small danger", dataset: { action: "delete-prompt", prompt: prompt.id },
+        attrs: { "aria-describedby": headingId } }, [t("js.prompt.delete")]),
+    ]);
+    const composer = this.composer(prompt);
+    const section = h("section", { class: "prompt", id: `prompt-${prompt.id}`, attrs: { "aria-labelledby": headingId } }, [
+      h("h2", { id: headingId, class: "prompt-title" }, [number, title, " ", count]),
+      tools,
+      list,
+      composer,
+    ]);
+    return { section, list, count, title, number, tools, composer };
+  }
+
+  /** @param {Prompt} prompt */
   composer(prompt) {
     const fieldId = `compose-${prompt.id}`;
     const draft = localStorage.getItem(this.draftKey(prompt.id)) ?? "";
@@ -85,6 +141,30 @@ export class Board {
     ]);
   }
 
+  promptAdder() {
+    return h("form", { class: "prompt-adder", id: "prompt-adder" }, [
+      h("label", { htmlFor: "new-prompt" }, [t("js.prompt.add_label")]),
+      h("div", { class: "copy-row" }, [
+        h("input", { id: "new-prompt", name: "title", maxLength: this.config.promptMax ?? 200, autocomplete: "off", required: true }),
+        h("button", { type: "submit", class: "button" }, [t("js.prompt.add")]),
+      ]),
+    ]);
+  }
+
+  /** Composers show while this person may write (phase, settings, timer). */
+  refreshWriting() {
+    if (!this.state) return;
+    const open = mayWrite(this.state);
+    for (const nodes of this.prompts.values()) {
+      const wasOpen = !nodes.composer.hidden;
+      const focused = nodes.composer.contains(document.activeElement);
+      nodes.composer.hidden = !open;
+      if (wasOpen && !open && focused) nodes.section.querySelector("h2")?.setAttribute("tabindex", "-1");
+      if (wasOpen && !open && focused) /** @type {HTMLElement | null} */ (nodes.section.querySelector("h2"))?.focus();
+    }
+    this.root.classList.toggle("private", isPrivateView(this.state));
+  }
+
   /** A refused idea goes back into its composer, so nothing typed is lost. @param {string} promptId @param {string} text */
   restoreDraft(promptId, text) {
     const field = /** @type {HTMLTextAreaElement | null} */ (document.getElementById(`compose-${promptId}`));
@@ -95,7 +175,7 @@ export class Board {
 
   /** @param {string} promptId */
   draftKey(promptId) {
-    return `essaim:draft:${this.config.roomId}:${promptId}`;
+    return `essaim:draft:${this.config.room}:${promptId}`;
   }
 
   /** A confirmed idea: draw it, or redraw it in place. @param {Idea} idea */
@@ -104,7 +184,7 @@ export class Board {
     if (old?.querySelector(".edit-form")) return; // someone is editing it here: do not pull the rug
     const card = this.card(idea, null);
     if (old) old.replaceWith(card);
-    else this.lists.get(idea.prompt)?.append(card);
+    else this.prompts.get(idea.prompt)?.list.append(card);
     this.cards.set(idea.idea, card);
   }
 
@@ -122,18 +202,26 @@ export class Board {
     const state = /** @type {State} */ (this.state);
     const mine = idea.author === state.me.author;
     const labelId = `idea-${idea.idea}-text`;
+    const facilitator = state.me.role === "facilitator";
     const tools = !pending && mayChange(state, idea)
       ? h("div", { class: "idea-tools" }, [
           h("button", { type: "button", class: "button small", dataset: { action: "edit", idea: idea.idea },
             attrs: { "aria-describedby": labelId } }, [t("js.idea.edit")]),
+          facilitator
+            ? h("button", { type: "button", class: "button small", dataset: { action: idea.hidden ? "show" : "hide", idea: idea.idea },
+              attrs: { "aria-describedby": labelId } }, [idea.hidden ? t("js.idea.show") : t("js.idea.hide")])
+            : null,
           h("button", { type: "button", class: "button small danger", dataset: { action: "delete", idea: idea.idea },
             attrs: { "aria-describedby": labelId } }, [t("js.idea.delete")]),
         ])
       : null;
-    return h("li", { class: `idea colour-${idea.colour}${pending ? " pending" : ""}`, dataset: { id: idea.idea } }, [
+    const classes = `idea colour-${idea.colour}${pending ? " pending" : ""}${idea.hidden ? " hidden-idea" : ""}`;
+    return h("li", { class: classes, dataset: { id: idea.idea, prompt: idea.prompt } }, [
       h("p", { class: "idea-text", id: labelId }, [idea.text]),
       h("p", { class: "idea-meta" }, [
+        idea.name ? h("span", { class: "idea-author" }, [t("js.idea.by", { name: idea.name })]) : null,
         mine ? h("span", { class: "tag" }, [t("js.idea.mine")]) : null,
+        idea.hidden ? h("span", { class: "tag hidden-tag" }, [t("js.idea.hidden")]) : null,
         pending ? h("span", { class: "tag pending-tag" }, [pending]) : null,
       ]),
       tools,
@@ -160,7 +248,7 @@ export class Board {
       if (op.type === "idea.add") {
         const idea = { idea: `op-${op.op_id}`, prompt: String(op.prompt), author: this.state.me.author,
           text: String(op.text), colour: String(op.colour), at: Date.now() / 1000 };
-        this.lists.get(idea.prompt)?.append(this.card(idea, t("js.idea.not_sent")));
+        this.prompts.get(idea.prompt)?.list.append(this.card(idea, t("js.idea.not_sent")));
       } else if (op.type === "idea.edit" || op.type === "idea.delete") {
         const current = this.state.ideas.get(String(op.idea));
         if (!current) continue;
@@ -175,10 +263,13 @@ export class Board {
   }
 
   refreshCounts() {
-    for (const [promptId, list] of this.lists) {
-      const n = list.querySelectorAll("li.idea:not(.pending)").length;
-      const count = this.counts.get(promptId);
-      if (count) count.textContent = t("js.prompt.count", { count: n });
+    const state = this.state;
+    if (!state) return;
+    const privately = isPrivateView(state);
+    for (const [promptId, nodes] of this.prompts) {
+      const n = totalOf(state, promptId);
+      const text = privately ? t("js.prompt.tally", { count: n }) : t("js.prompt.count", { count: n });
+      if (nodes.count.textContent !== text) nodes.count.textContent = text;
     }
   }
 
@@ -194,6 +285,18 @@ export class Board {
       const id = form.dataset.idea ?? "";
       if (text.trim()) this.actions.edit(id, text);
       this.closeEditor(id);
+    } else if (form.classList.contains("rename-form")) {
+      event.preventDefault();
+      const id = form.dataset.prompt ?? "";
+      const title = /** @type {HTMLInputElement} */ (form.elements.namedItem("title")).value;
+      if (title.trim()) this.actions.renamePrompt(id, title);
+      this.closePromptForm(id, "rename-prompt");
+    } else if (form.classList.contains("prompt-adder")) {
+      event.preventDefault();
+      const field = /** @type {HTMLInputElement} */ (form.elements.namedItem("title"));
+      if (!field.value.trim()) return field.focus();
+      this.actions.addPrompt(field.value);
+      field.value = "";
     }
   }
 
@@ -221,6 +324,9 @@ export class Board {
     } else if (event.key === "Escape" && target.closest(".edit-form")) {
       const form = /** @type {HTMLFormElement} */ (target.closest(".edit-form"));
       this.closeEditor(form.dataset.idea ?? "");
+    } else if (event.key === "Escape" && target.closest(".rename-form")) {
+      const form = /** @type {HTMLFormElement} */ (target.closest(".rename-form"));
+      this.closePromptForm(form.dataset.prompt ?? "", "rename-prompt");
     }
   }
 
@@ -241,15 +347,39 @@ export class Board {
     const button = /** @type {HTMLElement | null} */ (/** @type {HTMLElement} */ (event.target).closest("button[data-action]"));
     if (!button) return;
     const id = button.dataset.idea ?? "";
-    const action = button.dataset.action;
-    if (action === "edit") this.openEditor(id);
-    else if (action === "cancel-edit") this.closeEditor(id);
-    else if (action === "delete") this.confirmDelete(id);
-    else if (action === "confirm-delete") {
-      const prompt = this.state?.ideas.get(id)?.prompt;
-      this.actions.remove(id);
-      if (prompt) /** @type {HTMLElement | null} */ (document.getElementById(`compose-${prompt}`))?.focus();
-    } else if (action === "cancel-delete") this.closeEditor(id);
+    const prompt = button.dataset.prompt ?? "";
+    switch (button.dataset.action) {
+      case "edit": return this.openEditor(id);
+      case "cancel-edit": return this.closeEditor(id);
+      case "delete": return this.confirmDelete(id);
+      case "confirm-delete": {
+        const where = this.state?.ideas.get(id)?.prompt;
+        this.actions.remove(id);
+        const field = where ? document.getElementById(`compose-${where}`) : null;
+        if (field && !field.closest("[hidden]")) field.focus();
+        else if (where) this.focusHeading(where);
+        return;
+      }
+      case "cancel-delete": return this.closeEditor(id);
+      case "hide": return this.actions.hide(id, true);
+      case "show": return this.actions.hide(id, false);
+      case "rename-prompt": return this.openRename(prompt);
+      case "cancel-rename": return this.closePromptForm(prompt, "rename-prompt");
+      case "delete-prompt": return this.confirmDeletePrompt(prompt);
+      case "cancel-delete-prompt": return this.closePromptForm(prompt, "delete-prompt");
+      case "confirm-delete-prompt": {
+        this.actions.deletePrompt(prompt);
+        this.closePromptForm(prompt, "delete-prompt");
+        return;
+      }
+    }
+  }
+
+  /** @param {string} promptId */
+  focusHeading(promptId) {
+    const heading = /** @type {HTMLElement | null} */ (this.prompts.get(promptId)?.section.querySelector("h2") ?? null);
+    heading?.setAttribute("tabindex", "-1");
+    heading?.focus();
   }
 
   /** @param {string} id */
@@ -291,5 +421,55 @@ export class Board {
     this.cards.get(id)?.querySelector(".edit-form")?.remove();
     this.place(idea);
     /** @type {HTMLElement | null | undefined} */ (this.cards.get(id)?.querySelector("button"))?.focus();
+  }
+
+  /** @param {string} promptId */
+  openRename(promptId) {
+    const nodes = this.prompts.get(promptId);
+    const prompt = this.state?.prompts.find((p) => p.id === promptId);
+    if (!nodes || !prompt) return;
+    const fieldId = `rename-${promptId}`;
+    const form = h("form", { class: "rename-form", dataset: { prompt: promptId } }, [
+      h("label", { htmlFor: fieldId }, [t("js.prompt.rename_label")]),
+      h("input", { id: fieldId, name: "title", value: prompt.title, maxLength: this.config.promptMax ?? 200, autocomplete: "off", required: true }),
+      h("div", { class: "idea-tools" }, [
+        h("button", { type: "submit", class: "button small primary" }, [t("js.idea.save")]),
+        h("button", { type: "button", class: "button small", dataset: { action: "cancel-rename", prompt: promptId } }, [t("js.idea.cancel")]),
+      ]),
+    ]);
+    nodes.tools.hidden = true;
+    nodes.tools.after(form);
+    /** @type {HTMLInputElement} */ (form.querySelector("input")).select();
+  }
+
+  /** @param {string} promptId */
+  confirmDeletePrompt(promptId) {
+    const nodes = this.prompts.get(promptId);
+    if (!nodes || !this.state) return;
+    const count = totalOf(this.state, promptId);
+    const questionId = `delete-prompt-question-${promptId}`;
+    const yes = h("button", { type: "button", class: "button small danger", dataset: { action: "confirm-delete-prompt", prompt: promptId },
+      attrs: { "aria-describedby": questionId } }, [t("js.prompt.delete_confirm")]);
+    const box = h("div", { class: "prompt-confirm confirm-box" }, [
+      h("p", { class: "confirm-text", id: questionId }, [count ? t("js.prompt.delete_question", { count }) : t("js.prompt.delete_question_empty")]),
+      h("div", { class: "idea-tools" }, [
+        yes,
+        h("button", { type: "button", class: "button small", dataset: { action: "cancel-delete-prompt", prompt: promptId } }, [t("js.idea.cancel")]),
+      ]),
+    ]);
+    nodes.tools.hidden = true;
+    nodes.tools.after(box);
+    yes.focus();
+  }
+
+  /** @param {string} promptId @param {string} focusAction the tool that gets the focus back */
+  closePromptForm(promptId, focusAction) {
+    const nodes = this.prompts.get(promptId);
+    if (!nodes) return;
+    nodes.section.querySelector(".rename-form, .prompt-confirm")?.remove();
+    const prompt = this.state?.prompts.find((p) => p.id === promptId);
+    if (prompt) nodes.title.textContent = keepTogether(prompt.title);
+    nodes.tools.hidden = false;
+    /** @type {HTMLElement | null} */ (nodes.tools.querySelector(`[data-action="${focusAction}"]`))?.focus();
   }
 }

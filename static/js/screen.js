@@ -1,0 +1,266 @@
+// @ts-check
+/**
+ * The projector view: read-only, readable from the back of the room. Ideas
+ * appear as they arrive (during private writing only the counts per prompt);
+ * the layout picks a type size and columns so that about sixty ideas fit a
+ * 1920×1080 screen without scrolling; beyond that it scrolls slowly, and the
+ * scrolling can be paused.
+ */
+import { RoomClient } from "./client.js";
+import { byId, h, keepTogether } from "./dom.js";
+import { setCatalogue, t } from "./i18n.js";
+import { phaseLabel, screenInstruction } from "./phases.js";
+import { doneOf, ideasOf, isPrivateView, offersDone, participantsPresent, totalOf } from "./state.js";
+import { drawConnection } from "./views/status.js";
+import { TimerView } from "./views/timer.js";
+
+/** @typedef {import("./state.js").State} State */
+/** @typedef {import("./state.js").Change} Change */
+
+const config = JSON.parse(byId("essaim-config").textContent ?? "{}");
+setCatalogue(config.messages, config.lang);
+
+/** Type sizes, largest first; the first that fits wins. */
+const SCALES = ["xl", "l", "m", "s", "xs"];
+const SCROLL_PX_PER_SECOND = 30;
+const PAUSE_AT_ENDS_MS = 4000;
+
+const flow = byId("screen-flow");
+const boardBox = byId("screen-board");
+const timer = new TimerView({ box: byId("timer"), clock: byId("timer-clock"), note: byId("timer-note") });
+/** Ideas already on screen: the ones arriving after get a short entrance. @type {Set<string>} */
+let shown = new Set();
+let firstDraw = true;
+
+const client = new RoomClient(config, {
+  onReset: (state) => {
+    firstDraw = true;
+    draw(state);
+  },
+  onChange,
+  onStatus: drawConnection,
+  onRemoved: () => location.reload(),
+});
+
+/** @param {Change} change @param {State} state */
+function onChange(change, state) {
+  if (change.kind === "timer") timer.draw(state, true);
+  else if (change.kind === "presence" || change.kind === "done" || change.kind === "removed" || change.kind === "role") drawCounts(state);
+  else if (change.kind !== "none") scheduleDraw();
+}
+
+/** A burst of events is drawn once, at the next frame. @type {number | undefined} */
+let drawFrame;
+function scheduleDraw() {
+  if (drawFrame !== undefined) return;
+  drawFrame = requestAnimationFrame(() => {
+    drawFrame = undefined;
+    if (client.state) draw(client.state);
+  });
+}
+
+/** @param {State} state */
+function draw(state) {
+  const phase = state.room.phase;
+  byId("screen").dataset.phase = phase;
+  byId("phase-label").textContent = phaseLabel(phase);
+  byId("phase-instruction").textContent = screenInstruction(phase);
+  if (state.room.code) byId("screen-code").textContent = state.room.code;
+  timer.draw(state);
+  drawCounts(state);
+  drawBoard(state);
+}
+
+/** @param {State} state */
+function drawCounts(state) {
+  const present = participantsPresent(state);
+  byId("screen-present").textContent = t("js.screen.participants", { count: present });
+  const doneLine = byId("screen-done");
+  doneLine.hidden = !offersDone({ ...state, me: { ...state.me, role: "participant" } });
+  const { done, of } = doneOf(state);
+  doneLine.textContent = t("js.done.count", { done, present: of });
+}
+
+/**
+ * What the projector shows, as a participant would see it: during private
+ * writing, counts only (never texts, even though this socket receives them).
+ * @param {State} state
+ */
+function privateOnScreen(state) {
+  return isPrivateView({ ...state, me: { ...state.me, role: "participant" } });
+}
+
+/** @param {State} state */
+function drawBoard(state) {
+  const mode = state.room.phase === "lobby" ? "lobby" : privateOnScreen(state) ? "counts" : "ideas";
+  boardBox.dataset.mode = mode;
+  if (mode === "lobby") {
+    flow.replaceChildren(
+      h("h3", { class: "screen-lobby-title" }, [t("js.screen.prompts")]),
+      h("ol", { class: "screen-lobby-prompts" }, state.prompts.map((prompt) => h("li", {}, [keepTogether(prompt.title)]))),
+    );
+    boardBox.style.removeProperty("--rows");
+    fit(state.prompts.length * 3);
+    return;
+  }
+  if (mode === "counts") {
+    const rows = state.prompts.length <= 3 ? 1 : state.prompts.length <= 8 ? 2 : 3;
+    boardBox.style.setProperty("--rows", String(rows));
+    boardBox.style.setProperty("--cols", String(Math.ceil(state.prompts.length / rows)));
+    flow.replaceChildren(...state.prompts.map((prompt) => {
+      const total = totalOf({ ...state, me: { ...state.me, role: "facilitator" } }, prompt.id);
+      return h("section", { class: "screen-prompt counts" }, [
+        h("h3", { class: "screen-prompt-title" }, [keepTogether(prompt.title)]),
+        h("p", { class: "screen-tally" }, [h("span", { class: "screen-tally-number" }, [String(total)]), " ",
+          t("js.screen.ideas_word", { count: total })]),
+      ]);
+    }));
+    boardBox.dataset.scale = "l";
+    setScrolling(false);
+    return;
+  }
+  /** @type {Set<string>} */
+  const now = new Set();
+  let count = 0;
+  const blocks = state.prompts.map((prompt) => {
+    const ideas = ideasOf(state, prompt.id).filter((idea) => !idea.hidden);
+    count += ideas.length;
+    const cards = ideas.map((idea) => {
+      now.add(idea.idea);
+      const fresh = !firstDraw && !shown.has(idea.idea);
+      return h("li", { class: `screen-idea colour-${idea.colour}${fresh ? " new" : ""}` }, [
+        h("span", { class: "screen-idea-text" }, [keepTogether(idea.text)]),
+        idea.name ? h("span", { class: "screen-idea-author" }, [t("js.idea.by", { name: idea.name })]) : null,
+      ]);
+    });
+    return h("section", { class: `screen-prompt${cards.length ? "" : " empty"}` }, [
+      h("div", { class: "screen-prompt-head" }, [
+        h("h3", { class: "screen-prompt-title" }, [keepTogether(prompt.title)]),
+        h("p", { class: "screen-prompt-count" }, [t("js.prompt.count", { count: ideas.length })]),
+      ]),
+      cards.length ? h("ul", { class: "screen-ideas" }, cards) : null,
+    ]);
+  });
+  flow.replaceChildren(...blocks);
+  boardBox.style.removeProperty("--rows");
+  shown = now;
+  firstDraw = false;
+  fit(count + state.prompts.length * 2);
+}
+
+/**
+ * Pick the largest type that fits without scrolling; start from a guess made
+ * from the amount of content, then measure. Nothing fits: scroll.
+ * @param {number} weight ideas, plus a little for each prompt heading
+ */
+function fit(weight) {
+  let i = weight <= 10 ? 0 : weight <= 24 ? 1 : weight <= 44 ? 2 : weight <= 70 ? 3 : 4;
+  boardBox.classList.remove("scrolling");
+  boardBox.dataset.scale = SCALES[i];
+  if (!overflows()) {
+    while (i > 0) { // grow while it still fits
+      boardBox.dataset.scale = SCALES[i - 1];
+      if (overflows()) {
+        boardBox.dataset.scale = SCALES[i];
+        break;
+      }
+      i -= 1;
+    }
+    setScrolling(false);
+    return;
+  }
+  while (i < SCALES.length - 1) { // shrink until it fits
+    i += 1;
+    boardBox.dataset.scale = SCALES[i];
+    if (!overflows()) {
+      setScrolling(false);
+      return;
+    }
+  }
+  setScrolling(true);
+}
+
+function overflows() {
+  return flow.scrollWidth > flow.clientWidth + 2 || flow.scrollHeight > flow.clientHeight + 2;
+}
+
+// -- scrolling, when even the smallest type does not fit -------------------------------------
+
+let scrolling = false;
+let paused = matchMedia("(prefers-reduced-motion: reduce)").matches;
+/** @type {number | undefined} */ let frame;
+let lastTime = 0;
+let holdUntil = 0;
+const scrollButton = byId("scroll-toggle");
+
+/** @param {boolean} on */
+function setScrolling(on) {
+  scrolling = on;
+  boardBox.classList.toggle("scrolling", on);
+  scrollButton.hidden = !on;
+  if (!on) boardBox.scrollTop = 0;
+  drawScrollButton();
+  if (on && frame === undefined) {
+    holdUntil = performance.now() + PAUSE_AT_ENDS_MS;
+    lastTime = performance.now();
+    frame = requestAnimationFrame(step);
+  }
+}
+
+/** @param {number} time */
+function step(time) {
+  frame = undefined;
+  if (!scrolling) return;
+  const elapsed = Math.min(100, time - lastTime);
+  lastTime = time;
+  if (!paused && time >= holdUntil) {
+    const bottom = boardBox.scrollHeight - boardBox.clientHeight;
+    if (boardBox.scrollTop >= bottom - 1) {
+      boardBox.scrollTo({ top: 0, behavior: "smooth" });
+      holdUntil = time + PAUSE_AT_ENDS_MS * 2;
+    } else {
+      position += (SCROLL_PX_PER_SECOND * elapsed) / 1000;
+      if (Math.abs(position - boardBox.scrollTop) > 2) position = boardBox.scrollTop; // someone scrolled by hand
+      boardBox.scrollTop = position;
+      if (boardBox.scrollTop >= bottom - 1) holdUntil = time + PAUSE_AT_ENDS_MS;
+    }
+  } else {
+    position = boardBox.scrollTop;
+  }
+  frame = requestAnimationFrame(step);
+}
+let position = 0;
+
+function drawScrollButton() {
+  scrollButton.setAttribute("aria-pressed", String(paused));
+  scrollButton.textContent = paused ? t("js.screen.scroll.resume") : t("js.screen.scroll.pause");
+}
+
+scrollButton.addEventListener("click", () => {
+  paused = !paused;
+  position = boardBox.scrollTop;
+  drawScrollButton();
+});
+
+// -- full screen -------------------------------------------------------------------------------
+
+const fullscreen = byId("fullscreen");
+if (document.fullscreenEnabled) {
+  fullscreen.hidden = false;
+  fullscreen.addEventListener("click", () => {
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    else document.documentElement.requestFullscreen().catch(() => {});
+  });
+  document.addEventListener("fullscreenchange", () => {
+    fullscreen.textContent = document.fullscreenElement ? t("js.screen.fullscreen_exit") : t("js.screen.fullscreen");
+  });
+}
+
+// The screen changes size (full screen, window moved to the projector): fit again.
+let resizeTimer = /** @type {ReturnType<typeof setTimeout> | undefined} */ (undefined);
+addEventListener("resize", () => {
+  clearTimeout(resizeTimer);
+  resizeTimer = setTimeout(() => client.state && drawBoard(client.state), 150);
+});
+
+client.start();

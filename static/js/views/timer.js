@@ -1,0 +1,108 @@
+// @ts-check
+/**
+ * The countdown, drawn from the server's end time and the clock offset, so
+ * every screen shows the same time. It ticks on screen only: screen readers
+ * hear it when it starts, pauses, has one minute left and runs out, never
+ * every second (the element is a `timer`, whose live updates are off).
+ */
+import { say } from "../announce.js";
+import { t } from "../i18n.js";
+import { closedByTimer, formatClock, remaining } from "../state.js";
+
+/** @typedef {import("../state.js").State} State */
+
+const TICK_MS = 250;
+
+export class TimerView {
+  /**
+   * @param {{box: HTMLElement, clock: HTMLElement, note: HTMLElement}} nodes
+   * @param {{announce?: boolean, onClosedWriting?: () => void}} [options]
+   */
+  constructor(nodes, options = {}) {
+    this.nodes = nodes;
+    this.options = options;
+    /** @type {State | null} */ this.state = null;
+    /** @type {ReturnType<typeof setInterval> | undefined} */ this.ticker = undefined;
+    /** What was last announced for the current run ("start", "minute", "up"). */
+    this.said = new Set();
+    /** @type {string} */ this.lastKey = "";
+    this.wasClosed = false;
+  }
+
+  /** A new state or a timer event. @param {State} state @param {boolean} [changed] a timer.changed just arrived */
+  draw(state, changed = false) {
+    const before = this.state?.room.timer.state ?? "stopped";
+    this.state = state;
+    const timer = state.room.timer;
+    clearInterval(this.ticker);
+    if (timer.state === "running") this.ticker = setInterval(() => this.tick(), TICK_MS);
+    const left = remaining(state);
+    // Moments already behind us are not announced (a page opened with 30 s left says nothing).
+    this.said = new Set();
+    if (left !== null && left <= 60) this.said.add("minute");
+    if (left !== null && left <= 0) this.said.add("up");
+    if (changed && this.options.announce) this.announceChange(before, timer.state, left ?? 0);
+    this.tick();
+  }
+
+  /** @param {string} before @param {string} after @param {number} left */
+  announceChange(before, after, left) {
+    if (after === "running" && before === "paused") say(t("js.timer.resumed", { time: spoken(left) }));
+    else if (after === "running" && before === "running") say(t("js.timer.changed", { time: spoken(left) }));
+    else if (after === "running") say(t("js.timer.started", { time: spoken(left) }));
+    else if (after === "paused") say(t("js.timer.paused", { time: spoken(left) }));
+    else if (after === "stopped" && before !== "stopped") say(t("js.timer.stopped"));
+  }
+
+  tick() {
+    const state = this.state;
+    if (!state) return;
+    const timer = state.room.timer;
+    const left = remaining(state);
+    const { box, clock, note } = this.nodes;
+    box.hidden = left === null;
+    box.dataset.state = timer.state;
+    if (left === null) {
+      this.checkClosed(state);
+      return;
+    }
+    const text = formatClock(left);
+    if (clock.textContent !== text) clock.textContent = text;
+    const up = left <= 0;
+    const key = up ? "up" : timer.state;
+    if (key !== this.lastKey) {
+      this.lastKey = key;
+      note.textContent = up ? t("js.timer.up") : timer.state === "paused" ? t("js.timer.paused_note") : "";
+      box.dataset.up = String(up);
+    }
+    if (timer.state === "running") {
+      if (left <= 60 && left > 0 && !this.said.has("minute")) {
+        this.said.add("minute");
+        if (this.options.announce) say(t("js.timer.one_minute"));
+      }
+      if (up && !this.said.has("up")) {
+        this.said.add("up");
+        if (this.options.announce) say(t("js.timer.up"));
+      }
+      if (up) clearInterval(this.ticker); // nothing left to count
+    }
+    this.checkClosed(state);
+  }
+
+  /** @param {State} state */
+  checkClosed(state) {
+    const closed = closedByTimer(state);
+    if (closed !== this.wasClosed) {
+      this.wasClosed = closed;
+      this.options.onClosedWriting?.();
+    }
+  }
+}
+
+/** "3 minutes", "45 secondes": how a duration is said. @param {number} seconds */
+function spoken(seconds) {
+  const whole = Math.max(0, Math.ceil(seconds - 1e-6));
+  if (whole >= 60 && whole % 60 === 0) return t("js.timer.minutes", { count: whole / 60 });
+  if (whole >= 60) return t("js.timer.minutes_seconds", { minutes: Math.floor(whole / 60), seconds: whole % 60 });
+  return t("js.timer.seconds", { count: whole });
+}
