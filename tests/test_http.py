@@ -28,7 +28,7 @@ def test_home_page_is_french_and_offers_the_templates(client: TestClient) -> Non
 
 def test_english_follows_the_browser(client: TestClient) -> None:
     page = client.get("/", headers={"accept-language": "en-GB,en;q=0.9,fr;q=0.5"})
-    assert '<html lang="en">' in page.text and "Open a workshop" in page.text
+    assert '<html lang="en">' in page.text and "Create the workshop" in page.text
 
 
 def test_creating_from_the_home_page_makes_you_facilitator_of_a_new_room(client: TestClient) -> None:

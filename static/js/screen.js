@@ -20,8 +20,13 @@ import { TimerView } from "./views/timer.js";
 const config = JSON.parse(byId("essaim-config").textContent ?? "{}");
 setCatalogue(config.messages, config.lang);
 
-/** Type sizes, largest first; the first that fits wins. */
-const SCALES = ["xl", "l", "m", "s", "xs"];
+/**
+ * Layouts, most readable first: a type size, and whether each question keeps its
+ * ideas in one column ("grouped") or lets them flow on into the next ("flow").
+ * The first that fits without scrolling wins.
+ */
+const LAYOUTS = [["xl", "grouped"], ["l", "grouped"], ["m", "grouped"], ["m", "flow"], ["s", "grouped"],
+  ["s", "flow"], ["xs", "grouped"], ["xs", "flow"]];
 const SCROLL_PX_PER_SECOND = 30;
 const PAUSE_AT_ENDS_MS = 4000;
 
@@ -116,6 +121,7 @@ function drawBoard(state) {
       ]);
     }));
     boardBox.dataset.scale = "l";
+    boardBox.dataset.flow = "grouped";
     setScrolling(false);
     return;
   }
@@ -149,19 +155,23 @@ function drawBoard(state) {
 }
 
 /**
- * Pick the largest type that fits without scrolling; start from a guess made
- * from the amount of content, then measure. Nothing fits: scroll.
+ * Pick the most readable layout that fits without scrolling: start from a guess
+ * made from the amount of content, then measure. Nothing fits: scroll.
  * @param {number} weight ideas, plus a little for each prompt heading
  */
 function fit(weight) {
-  let i = weight <= 10 ? 0 : weight <= 24 ? 1 : weight <= 44 ? 2 : weight <= 70 ? 3 : 4;
+  let i = weight <= 10 ? 0 : weight <= 24 ? 1 : weight <= 40 ? 2 : weight <= 56 ? 4 : 5;
   boardBox.classList.remove("scrolling");
-  boardBox.dataset.scale = SCALES[i];
+  const use = (/** @type {number} */ n) => {
+    boardBox.dataset.scale = LAYOUTS[n][0];
+    boardBox.dataset.flow = LAYOUTS[n][1];
+  };
+  use(i);
   if (!overflows()) {
-    while (i > 0) { // grow while it still fits
-      boardBox.dataset.scale = SCALES[i - 1];
+    while (i > 0) { // more readable while it still fits
+      use(i - 1);
       if (overflows()) {
-        boardBox.dataset.scale = SCALES[i];
+        use(i);
         break;
       }
       i -= 1;
@@ -169,9 +179,9 @@ function fit(weight) {
     setScrolling(false);
     return;
   }
-  while (i < SCALES.length - 1) { // shrink until it fits
+  while (i < LAYOUTS.length - 1) { // smaller until it fits
     i += 1;
-    boardBox.dataset.scale = SCALES[i];
+    use(i);
     if (!overflows()) {
       setScrolling(false);
       return;
