@@ -3,6 +3,7 @@
  * What each phase is called and what it asks of people, in one sentence.
  * Every key is written out (no computed keys) so the catalogue tests see them.
  */
+import { keepTogether } from "./dom.js";
 import { t } from "./i18n.js";
 
 /** @type {Record<string, () => string>} */
@@ -45,10 +46,10 @@ export function phaseLabel(phase) {
 
 /** @param {string} phase */
 export function phaseInstruction(phase) {
-  return (INSTRUCTIONS[phase] ?? (() => ""))();
+  return keepTogether((INSTRUCTIONS[phase] ?? (() => ""))());
 }
 
 /** @param {string} phase */
 export function screenInstruction(phase) {
-  return (SCREEN_INSTRUCTIONS[phase] ?? (() => ""))();
+  return keepTogether((SCREEN_INSTRUCTIONS[phase] ?? (() => ""))());
 }

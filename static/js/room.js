@@ -159,5 +159,22 @@ function showError(message) {
 /** @type {ReturnType<typeof setTimeout> | undefined} */
 let errorTimer;
 
+/**
+ * The phase panel sticks to the top of the window: whatever gets the focus or is
+ * scrolled to must land below it, not under it.
+ */
+function keepClearOfThePanel() {
+  const panel = byId("phase-panel");
+  const root = document.documentElement;
+  const update = () => {
+    const sticky = getComputedStyle(panel).position === "sticky" && !panel.hidden;
+    root.style.scrollPaddingTop = sticky ? `${panel.offsetHeight + 16}px` : "";
+  };
+  new ResizeObserver(update).observe(panel);
+  addEventListener("resize", update);
+  update();
+}
+
+keepClearOfThePanel();
 setUpShare(config.room, config.welcome);
 client.start();

@@ -26,7 +26,9 @@ setCatalogue(config.messages, config.lang);
  * The first that fits without scrolling wins.
  */
 const LAYOUTS = [["xl", "grouped"], ["l", "grouped"], ["m", "grouped"], ["m", "flow"], ["s", "grouped"],
-  ["s", "flow"], ["xs", "grouped"], ["xs", "flow"]];
+  ["s", "flow"], ["xs", "grouped"], ["xs", "flow"], ["xxs", "flow"]];
+/** From this layout on, the header makes itself smaller. */
+const DENSE_FROM = 4;
 const SCROLL_PX_PER_SECOND = 30;
 const PAUSE_AT_ENDS_MS = 4000;
 
@@ -105,6 +107,7 @@ function drawBoard(state) {
       h("ol", { class: "screen-lobby-prompts" }, state.prompts.map((prompt) => h("li", {}, [keepTogether(prompt.title)]))),
     );
     boardBox.style.removeProperty("--rows");
+    byId("screen").dataset.dense = "false";
     fit(state.prompts.length * 3);
     return;
   }
@@ -122,6 +125,7 @@ function drawBoard(state) {
     }));
     boardBox.dataset.scale = "l";
     boardBox.dataset.flow = "grouped";
+    byId("screen").dataset.dense = "false";
     setScrolling(false);
     return;
   }
@@ -149,6 +153,8 @@ function drawBoard(state) {
   });
   flow.replaceChildren(...blocks);
   boardBox.style.removeProperty("--rows");
+  if (state.prompts.length > 1) boardBox.style.setProperty("--count", String(state.prompts.length));
+  else boardBox.style.removeProperty("--count");
   shown = now;
   firstDraw = false;
   fit(count + state.prompts.length * 2);
@@ -160,11 +166,12 @@ function drawBoard(state) {
  * @param {number} weight ideas, plus a little for each prompt heading
  */
 function fit(weight) {
-  let i = weight <= 10 ? 0 : weight <= 24 ? 1 : weight <= 40 ? 2 : weight <= 56 ? 4 : 5;
+  let i = weight <= 10 ? 0 : weight <= 24 ? 1 : weight <= 40 ? 2 : weight <= 56 ? 4 : weight <= 80 ? 5 : 7;
   boardBox.classList.remove("scrolling");
   const use = (/** @type {number} */ n) => {
     boardBox.dataset.scale = LAYOUTS[n][0];
     boardBox.dataset.flow = LAYOUTS[n][1];
+    byId("screen").dataset.dense = String(n >= DENSE_FROM);
   };
   use(i);
   if (!overflows()) {

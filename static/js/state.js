@@ -172,9 +172,12 @@ export function apply(state, event, localNow = localSeconds()) {
       const refetch = !isFacilitator(state) && (Boolean(event.reveal) || wasPrivate !== isPrivateView(state));
       return { kind: "phase", phase: event.phase, previous, refetch };
     }
-    case "room.configured":
+    case "room.configured": {
+      const names = state.room.settings.show_authors;
       state.room.settings = { ...DEFAULT_SETTINGS, ...event.settings };
-      return { kind: "settings", refetch: !isFacilitator(state) };
+      // Participants may see other ideas now; everyone may see (or lose) the authors' names.
+      return { kind: "settings", refetch: !isFacilitator(state) || names !== state.room.settings.show_authors };
+    }
     case "timer.changed":
       state.room.timer = { ...NO_TIMER, ...event.timer };
       if (typeof event.now === "number") state.clockOffset = event.now - localNow;
@@ -299,6 +302,16 @@ export function participantsPresent(state) {
 /** "12 / 30 ont fini": the server's figures, or the people present until it says. @param {State} state */
 export function doneOf(state) {
   return { done: state.done.done, of: state.done.present ?? participantsPresent(state) };
+}
+
+/**
+ * May this person hide ideas from participants now? Facilitators, except during
+ * private writing (then only authors and facilitators see ideas: delete instead).
+ * @param {State} state
+ */
+export function mayHide(state) {
+  const { phase, settings } = state.room;
+  return isFacilitator(state) && !state.removed && phase !== "closed" && !(phase === "write" && settings.private_writing);
 }
 
 /** Does this phase have a "J'ai fini" button (for participants)? @param {State} state */

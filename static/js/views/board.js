@@ -9,7 +9,7 @@
  */
 import { h, keepTogether } from "../dom.js";
 import { t } from "../i18n.js";
-import { ideasOf, isPrivateView, mayChange, mayWrite, totalOf } from "../state.js";
+import { ideasOf, isPrivateView, mayChange, mayHide, mayWrite, totalOf } from "../state.js";
 
 /** @typedef {import("../state.js").State} State */
 /** @typedef {import("../state.js").Idea} Idea */
@@ -105,9 +105,9 @@ export class Board {
     const list = h("ul", { class: "ideas", attrs: { "aria-labelledby": headingId } });
     const tools = h("div", { class: "prompt-tools", hidden: true }, [
       h("button", { type: "button", class: "button small", dataset: { action: "rename-prompt", prompt: prompt.id },
-        attrs: { "aria-describedby": headingId } }, [t("js.prompt.rename")]),
+        attrs: { "aria-describedby": headingId } }, [t("js.prompt.rename"), h("span", { class: "visually-hidden" }, [` ${t("js.prompt.the_prompt")}`])]),
       h("button", { type: "button", class: "button small danger", dataset: { action: "delete-prompt", prompt: prompt.id },
-        attrs: { "aria-describedby": headingId } }, [t("js.prompt.delete")]),
+        attrs: { "aria-describedby": headingId } }, [t("js.prompt.delete"), h("span", { class: "visually-hidden" }, [` ${t("js.prompt.the_prompt")}`])]),
     ]);
     const composer = this.composer(prompt);
     const section = h("section", { class: "prompt", id: `prompt-${prompt.id}`, attrs: { "aria-labelledby": headingId } }, [
@@ -151,10 +151,17 @@ export class Board {
     ]);
   }
 
-  /** Composers show while this person may write (phase, settings, timer). */
+  /**
+   * Composers show while this person may write (phase, settings, timer). Facilitators
+   * may add ideas in more phases, but get composers only where writing belongs, to
+   * keep their board readable.
+   */
   refreshWriting() {
     if (!this.state) return;
-    const open = mayWrite(this.state);
+    const state = this.state;
+    const facilitator = state.me.role === "facilitator";
+    const open = mayWrite(state) && (!facilitator || ["lobby", "write"].includes(state.room.phase)
+      || (state.room.settings.add_after_write && state.room.phase !== "closed"));
     for (const nodes of this.prompts.values()) {
       const wasOpen = !nodes.composer.hidden;
       const focused = nodes.composer.contains(document.activeElement);
@@ -202,12 +209,11 @@ export class Board {
     const state = /** @type {State} */ (this.state);
     const mine = idea.author === state.me.author;
     const labelId = `idea-${idea.idea}-text`;
-    const facilitator = state.me.role === "facilitator";
     const tools = !pending && mayChange(state, idea)
       ? h("div", { class: "idea-tools" }, [
           h("button", { type: "button", class: "button small", dataset: { action: "edit", idea: idea.idea },
             attrs: { "aria-describedby": labelId } }, [t("js.idea.edit")]),
-          facilitator
+          mayHide(state)
             ? h("button", { type: "button", class: "button small", dataset: { action: idea.hidden ? "show" : "hide", idea: idea.idea },
               attrs: { "aria-describedby": labelId } }, [idea.hidden ? t("js.idea.show") : t("js.idea.hide")])
             : null,

@@ -26,14 +26,17 @@ export class TimerView {
     /** What was last announced for the current run ("start", "minute", "up"). */
     this.said = new Set();
     /** @type {string} */ this.lastKey = "";
+    /** The timer's state when last drawn. */
+    this.lastState = "stopped";
     this.wasClosed = false;
   }
 
   /** A new state or a timer event. @param {State} state @param {boolean} [changed] a timer.changed just arrived */
   draw(state, changed = false) {
-    const before = this.state?.room.timer.state ?? "stopped";
+    const before = this.lastState; // the state object is changed in place: remember the timer's own state
     this.state = state;
     const timer = state.room.timer;
+    this.lastState = timer.state;
     clearInterval(this.ticker);
     if (timer.state === "running") this.ticker = setInterval(() => this.tick(), TICK_MS);
     const left = remaining(state);
@@ -47,7 +50,8 @@ export class TimerView {
 
   /** @param {string} before @param {string} after @param {number} left */
   announceChange(before, after, left) {
-    if (after === "running" && before === "paused") say(t("js.timer.resumed", { time: spoken(left) }));
+    if (after === "running" && left <= 0) say(t("js.timer.up"));
+    else if (after === "running" && before === "paused") say(t("js.timer.resumed", { time: spoken(left) }));
     else if (after === "running" && before === "running") say(t("js.timer.changed", { time: spoken(left) }));
     else if (after === "running") say(t("js.timer.started", { time: spoken(left) }));
     else if (after === "paused") say(t("js.timer.paused", { time: spoken(left) }));
