@@ -44,13 +44,20 @@ class IdeaFacts:
     created_at: float = 0.0
 
 
-def idea_text(raw: str) -> str | Rejection:
-    cleaned = text.clean(raw, multiline=True)
+def checked_text(raw: str, field: str, maximum: int, *, multiline: bool = False) -> str | Rejection:
+    """The one rule for every text a person types: cleaned, not empty, within its limit."""
+    if not isinstance(raw, str) or len(raw) > maximum * 8:  # far too long to be worth cleaning
+        return Rejection("text.too_long", {"field": field, "max": maximum})
+    cleaned = text.clean(raw, multiline=multiline)
     if not cleaned:
-        return Rejection("text.empty", {"field": "text"})
-    if len(cleaned) > limits.IDEA_TEXT_MAX:
-        return Rejection("text.too_long", {"field": "text", "max": limits.IDEA_TEXT_MAX})
+        return Rejection("text.empty", {"field": field})
+    if len(cleaned) > maximum:
+        return Rejection("text.too_long", {"field": field, "max": maximum})
     return cleaned
+
+
+def idea_text(raw: str) -> str | Rejection:
+    return checked_text(raw, "text", limits.IDEA_TEXT_MAX, multiline=True)
 
 
 def phase_check(room: RoomFacts, command: str, actor: Actor) -> Rejection | None:

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import limits, text
-from .domain import Actor, IdeaFacts, RoomFacts, phase_check
+from . import limits
+from .domain import Actor, IdeaFacts, RoomFacts, checked_text, phase_check
 from .errors import Rejection
 from .events import (IdeaAdded, IdeaHidden, ParticipantRemoved, ParticipantRoleChanged, PhaseChanged,
                      PromptAdded, PromptDeleted, PromptRenamed, RoomConfigured, TimerChanged)
@@ -28,12 +28,7 @@ class PersonFacts:
 
 
 def prompt_title(raw: str) -> str | Rejection:
-    cleaned = text.clean(raw)
-    if not cleaned:
-        return Rejection("text.empty", {"field": "title"})
-    if len(cleaned) > limits.PROMPT_TITLE_MAX:
-        return Rejection("text.too_long", {"field": "title", "max": limits.PROMPT_TITLE_MAX})
-    return cleaned
+    return checked_text(raw, "title", limits.PROMPT_TITLE_MAX)
 
 
 def change_phase(cmd: RoomPhase, actor: Actor, room: RoomFacts) -> PhaseChanged | Rejection:

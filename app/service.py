@@ -19,7 +19,8 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from . import auth, commands, limits, phases, store, text
+from . import auth, commands, limits, phases, store
+from .domain import checked_text
 from .commands import Committed, Outcome
 from .db import Writer, storage_error
 from .errors import Rejection
@@ -246,11 +247,4 @@ def clean_title(raw: str) -> str | Rejection:
 
 
 def _clean_line(raw: str, field: str, maximum: int) -> str | Rejection:
-    if not isinstance(raw, str) or len(raw) > maximum * 8:
-        return Rejection("text.too_long", {"field": field, "max": maximum})
-    cleaned = text.clean(raw)
-    if not cleaned:
-        return Rejection("text.empty", {"field": field})
-    if len(cleaned) > maximum:
-        return Rejection("text.too_long", {"field": field, "max": maximum})
-    return cleaned
+    return checked_text(raw, field, maximum)
