@@ -8,8 +8,10 @@ the split point in a small header (`"42|fac|117|{...}{...}"`), so that no socket
 to parse JSON to pick its form or to drop what it already has.
 
 Control messages (audience starting with "!") change sockets rather than reach pages:
-a removed participant's sockets close, a new co-facilitator's sockets see everything.
-Presence and "done" counts are kept per process.
+a removed participant's sockets close, a new co-facilitator's sockets see everything
+(and, since facilitators are not counted among those who may be "done", the counts
+are sent again). Presence, with each person's role, and "done" counts are kept per
+process.
 """
 
 from __future__ import annotations
@@ -141,11 +143,15 @@ class RoomHub:
                 room.task.cancel()
 
     def present(self, room_id: str) -> list[dict[str, str]]:
+        """One entry per person (not per socket): `{id, name, role}`."""
         room = self._rooms.get(room_id)
-        seen: dict[str, str] = {}
+        seen: dict[str, dict[str, str]] = {}
         for member in room.members if room else ():
-            seen.setdefault(member.public_id, member.name)
-        return [{"id": pid, "name": name} for pid, name in seen.items()]
+            person = seen.setdefault(member.public_id, {"id": member.public_id, "name": member.name,
+                                                        "role": "participant"})
+            if member.facilitator:
+                person["role"] = "facilitator"
+        return list(seen.values())
 
     def done_counts(self, room_id: str) -> dict[str, int]:
         room = self._rooms.get(room_id)
@@ -181,7 +187,7 @@ class RoomHub:
         return any(m.public_id == public_id for m in room.members)
 
     async def _presence(self, room_id: str, kind: str, member: Member) -> None:
-        text = encode({"type": kind, "id": member.public_id, "name": member.name})
+        text = encode({"type": kind, "id": member.public_id, "name": member.name, "role": _role(member)})
         await self.publish(room_id, Frame(None, text))
 
     async def _publish_done(self, room_id: str, room: _Room) -> None:
@@ -193,18 +199,30 @@ class RoomHub:
             async for message in subscriber:
                 frame = Frame.unpack(message)
                 if frame.audience and frame.audience.startswith("!"):
-                    self._control(room, frame)
+                    if self._control(room, frame):
+                        await self._publish_done(room_id, room)
                     continue
                 for member in list(room.members):
                     member.outbox.push(frame.seq, member.text_for(frame))
 
     @staticmethod
-    def _control(room: _Room, frame: Frame) -> None:
+    def _control(room: _Room, frame: Frame) -> bool:
+        """Apply a control message to this process's sockets; True when the "done" counts changed."""
         action, _, public_id = (frame.audience or "")[1:].partition(":")
+        recount = False
         for member in room.members:
             if member.public_id != public_id:
                 continue
             if action == "remove":
                 member.outbox.close(CLOSE_REMOVED)
             elif action == "role":
-                member.facilitator = frame.text == "facilitator"
+                facilitator = frame.text == "facilitator"
+                recount = recount or member.facilitator != facilitator
+                member.facilitator = facilitator
+                if facilitator:  # facilitators are not among those who say they are done
+                    room.done.discard(public_id)
+        return recount
+
+
+def _role(member: Member) -> str:
+    return "facilitator" if member.facilitator else "participant"

@@ -181,7 +181,7 @@ class Service:
     async def snapshot(self, who: Identity) -> tuple[int, str]:
         frame = await self._read(lambda conn: self._snapshot(conn, who))
         frame["present"] = self.hub.present(who.room_id)
-        frame["done"] = self.hub.done_counts(who.room_id)["done"]
+        frame["done"] = self.hub.done_counts(who.room_id)  # {done, present}, as done.changed carries
         return frame["seq"], encode(frame)
 
     def _snapshot(self, conn: Connection, who: Identity) -> dict[str, Any]:

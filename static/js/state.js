@@ -86,9 +86,23 @@ export function fromSnapshot(frame, localNow = localSeconds()) {
     present: new Map(frame.present.map((/** @type {Person} */ p) => [p.id, p.name])),
     roles: new Map(frame.present.filter((/** @type {Person} */ p) => p.role).map((/** @type {Person} */ p) => [p.id, String(p.role)])),
     tallies: new Map(Object.entries(frame.tallies ?? {})),
-    done: { done: typeof frame.done === "number" ? frame.done : 0, present: null },
+    done: doneFromSnapshot(frame.done),
     clockOffset: typeof frame.now === "number" ? frame.now - localNow : 0,
     removed: false,
+  };
+}
+
+/**
+ * The snapshot's "done" counts: `{done, present}` as `done.changed` carries them
+ * (a bare number from servers before that; then "present" is left to the page).
+ * @param {unknown} raw @returns {{done: number, present: number | null}}
+ */
+function doneFromSnapshot(raw) {
+  if (typeof raw === "number") return { done: raw, present: null };
+  const pair = /** @type {{done?: unknown, present?: unknown} | null | undefined} */ (raw);
+  return {
+    done: typeof pair?.done === "number" ? pair.done : 0,
+    present: typeof pair?.present === "number" ? pair.present : null,
   };
 }
 

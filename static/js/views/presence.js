@@ -1,8 +1,9 @@
 // @ts-check
 /**
  * Who is here: a live count and the list of pseudonyms, one item per person.
- * Facilitators also get, per person, "Nommer co-animateur·rice" and "Retirer"
- * (the latter asks first).
+ * Facilitators also get, per participant, "Nommer co-animateur·rice" and "Retirer"
+ * (the latter asks first), and per other facilitator "Retirer le rôle d'animation"
+ * only: nobody is offered to remove a facilitator, nor themselves.
  */
 import { byId, h } from "../dom.js";
 import { t } from "../i18n.js";
@@ -46,6 +47,16 @@ export class PresenceView {
       role === "facilitator" ? h("span", { class: "badge" }, [t("role.facilitator")]) : null,
     ]);
     if (!moderating || me) return h("li", { dataset: { id } }, [line]);
+    if (role === "facilitator") { // a facilitator is not removed; their role can be taken back first
+      if (this.confirming === id) this.confirming = null;
+      return h("li", { dataset: { id } }, [
+        line,
+        h("div", { class: "person-tools" }, [
+          h("button", { type: "button", class: "button small", dataset: { action: "demote", id } },
+            [t("js.presence.demote"), h("span", { class: "visually-hidden" }, [` : ${name}`])]),
+        ]),
+      ]);
+    }
     if (this.confirming === id) {
       const questionId = `remove-question-${id}`;
       return h("li", { dataset: { id }, class: "confirming" }, [
@@ -58,15 +69,11 @@ export class PresenceView {
         ]),
       ]);
     }
-    const promote = role === "facilitator"
-      ? h("button", { type: "button", class: "button small", dataset: { action: "demote", id } },
-        [t("js.presence.demote"), h("span", { class: "visually-hidden" }, [` : ${name}`])])
-      : h("button", { type: "button", class: "button small", dataset: { action: "promote", id } },
-        [t("js.presence.promote"), h("span", { class: "visually-hidden" }, [` : ${name}`])]);
     return h("li", { dataset: { id } }, [
       line,
       h("div", { class: "person-tools" }, [
-        promote,
+        h("button", { type: "button", class: "button small", dataset: { action: "promote", id } },
+          [t("js.presence.promote"), h("span", { class: "visually-hidden" }, [` : ${name}`])]),
         h("button", { type: "button", class: "button small danger", dataset: { action: "remove", id } },
           [t("js.presence.remove"), h("span", { class: "visually-hidden" }, [` ${name}`])]),
       ]),
