@@ -92,7 +92,7 @@ def test_back_to_write_keeps_writing_private_again(private_room: Room) -> None:
     facilitator = private_room.connect(private_room.facilitator_token)
     expect_ok(facilitator, "room.phase", phase="group")
     back = expect_ok(facilitator, "room.phase", phase="write")
-    assert back["reveal"] is False
+    assert back["reveal"] is True  # the view changes (ideas private again): pages fetch a snapshot
     alice = private_room.connect(private_room.join("Alice"))
     expect_ok(alice, "idea.add", prompt=prompt_of(alice), text="encore privée")
     bob = private_room.connect(private_room.join("Bob"))
@@ -276,3 +276,273 @@ def test_projector_view_is_for_facilitators(client: TestClient, room: Room) -> N
     assert denied.status_code == 403
     allowed = client.get(f"/rooms/{room.id}/screen", headers={"authorization": f"Bearer {room.facilitator_token}"})
     assert allowed.status_code == 200 and '"screen": true' in allowed.text.replace('":true', '": true')
+
+
+# -- presence, roles and "done" -----------------------------------------------------------
+
+
+def frames_until(socket: Socket, frame_type: str, **match: object) -> dict:
+    """The next frame of `frame_type` whose fields equal `match`, passing over anything else."""
+    while True:
+        frame = socket.receive()
+        if frame["type"] == frame_type and all(frame.get(k) == v for k, v in match.items()):
+            return frame
+
+
+def test_presence_says_who_facilitates_and_follows_role_changes(client: TestClient) -> None:
+    room = Room(client)
+    facilitator = room.connect(room.facilitator_token)
+    alice = room.connect(room.join("Alice"))
+    creator = facilitator.first["me"]["id"]
+    alice_id = alice.first["me"]["id"]
+    assert {p["id"]: p["role"] for p in alice.first["present"]} == {creator: "facilitator", alice_id: "participant"}
+    joined = frames_until(facilitator, "presence.joined", id=alice_id)
+    assert joined == {"type": "presence.joined", "id": alice_id, "name": "Alice", "role": "participant"}
+    assert alice.first["done"] == {"done": 0, "present": 1}  # the facilitator is not counted
+
+    alice.send({"type": "done", "done": True})
+    assert frames_until(facilitator, "done.changed", done=1) == {"type": "done.changed", "done": 1, "present": 1}
+    expect_ok(facilitator, "participant.role", participant=alice_id, role="facilitator")
+    # A co-facilitator is not among those who may be done: the counts are sent again.
+    assert frames_until(facilitator, "done.changed") == {"type": "done.changed", "done": 0, "present": 0}
+    bob = room.connect(room.join("Bob"))
+    assert {p["id"]: p["role"] for p in bob.first["present"]}[alice_id] == "facilitator"
+    assert bob.first["done"] == {"done": 0, "present": 1}
+    again = room.connect(room.join("Chloé"), since=0)
+    assert again.first["type"] == "catchup"
+    assert {p["name"]: p["role"] for p in again.first["present"]} == {
+        "Animation": "facilitator", "Alice": "facilitator", "Bob": "participant", "Chloé": "participant"}
+
+    expect_ok(facilitator, "participant.role", participant=alice_id, role="participant")
+    assert frames_until(facilitator, "done.changed", present=3) == {"type": "done.changed", "done": 0, "present": 3}
+    later = room.connect(room.join("Dan"))
+    assert {p["id"]: p["role"] for p in later.first["present"]}[alice_id] == "participant"
+    for s in (facilitator, alice, bob, again, later):
+        s.close()
+
+
+def test_a_kicked_participant_is_out_of_every_tab_and_of_the_counts(client: TestClient) -> None:
+    room = Room(client)
+    facilitator = room.connect(room.facilitator_token)
+    witness = room.connect(room.join("Témoin"))
+    token = room.join("Perturbateur")
+    tabs = [room.connect(token), room.connect(token)]  # the same person in two tabs
+    target = tabs[0].first["me"]["id"]
+    frames_until(facilitator, "done.changed", present=2)
+    tabs[0].send({"type": "done", "done": True})
+    frames_until(facilitator, "done.changed", done=1)
+    removed = expect_ok(facilitator, "participant.remove", participant=target)
+    assert removed == {"type": "participant.removed", "participant": target, "seq": removed["seq"],
+                       "op_id": removed["op_id"]}
+    for tab in tabs:
+        with pytest.raises(WebSocketDisconnect) as closed:
+            while True:
+                tab.receive()
+        assert closed.value.code == 4003
+    assert frames_until(witness, "participant.removed")["participant"] == target
+    assert frames_until(witness, "presence.left")["id"] == target
+    assert frames_until(witness, "done.changed") == {"type": "done.changed", "done": 0, "present": 1}
+    for since in (None, 0, removed["seq"]):  # no way back: neither a snapshot nor a catch-up
+        with pytest.raises(WebSocketDisconnect):
+            room.connect(token, since=since)
+    # The same person cannot be brought back either (nor appointed, nor removed twice).
+    assert expect_error(facilitator, "participant.role", participant=target, role="facilitator") == "participant.not_found"
+    assert expect_error(facilitator, "participant.remove", participant=target) == "participant.not_found"
+    assert target not in {p["id"] for p in room.connect(room.join("Tard")).first["present"]}
+    for s in (facilitator, witness):
+        s.close()
+
+
+# -- private writing: the frames themselves --------------------------------------------------
+
+
+def raw_frames(socket: Socket, until: str) -> list[str]:
+    """Every text frame as it came off the wire, up to and including one that contains `until`."""
+    assert not socket.pending
+    frames: list[str] = []
+    while not frames or until not in frames[-1]:
+        frames.append(socket.session.receive_text())
+    return frames
+
+
+def test_private_writing_frames_never_carry_another_participants_text(private_room: Room) -> None:
+    facilitator = private_room.connect(private_room.facilitator_token)
+    expect_ok(facilitator, "room.phase", phase="write")
+    expect_ok(facilitator, "room.configure", show_authors=True)  # even with names shown
+    alice = private_room.connect(private_room.join("Alice"))
+    bob = private_room.connect(private_room.join("Bob"))
+    prompt = prompt_of(alice)
+    secret, edited = "Le secret d'Alice", "Le secret d'Alice, corrigé"
+    idea = expect_ok(alice, "idea.add", prompt=prompt, text=secret)["idea"]
+    expect_ok(alice, "idea.edit", idea=idea, text=edited, colour="pink")
+    other = expect_ok(alice, "idea.add", prompt=prompt, text="Une deuxième idée d'Alice")["idea"]
+    expect_ok(alice, "idea.delete", idea=other)
+    expect_ok(facilitator, "idea.edit", idea=idea, text=edited + " (animation)")
+    sent = bob.command("idea.add", prompt=prompt, text="L'idée de Bob")  # Bob's own: the last frame to read
+    seen = raw_frames(bob, sent["op_id"])
+    marker = json.loads(seen[-1])
+    everything = "\n".join(seen)
+    for text in (secret, "corrigé", "deuxième", "Alice\"", idea, other):
+        assert text not in everything, text
+    events = [frame for raw in seen for frame in (json.loads(raw) if raw.startswith("[") else [json.loads(raw)])]
+    kinds = [e["type"] for e in events if "seq" in e]
+    assert kinds == ["tally", "skip", "tally", "tally", "skip", "idea.added"], kinds  # every seq, no text
+    assert [e["count"] for e in events if e["type"] == "tally"] == [1, 2, 1]
+
+    for since in (0, marker["seq"] - 6):  # catching up, and a fresh page, say no more
+        late = private_room.connect(private_room.join("Chloé"), since=since)
+        assert secret not in json.dumps(late.first) and "corrigé" not in json.dumps(late.first)
+        late.close()
+    bob.send({"type": "snapshot"})
+    assert "corrigé" not in raw_frames(bob, '"type":"snapshot"')[-1]
+
+    expect_ok(facilitator, "room.phase", phase="group")  # the reveal
+    bob.send({"type": "snapshot"})
+    revealed = json.loads(raw_frames(bob, '"type":"snapshot"')[-1])
+    assert {i["text"] for i in revealed["ideas"]} == {edited + " (animation)", "L'idée de Bob"}
+    assert {i["name"] for i in revealed["ideas"]} == {"Alice", "Bob"}
+    for s in (facilitator, alice, bob):
+        s.close()
+
+
+def test_turning_private_writing_on_during_writing_hides_the_others_at_once(client: TestClient) -> None:
+    room = Room(client)  # free brainstorm: not private
+    facilitator = room.connect(room.facilitator_token)
+    alice = room.connect(room.join("Alice"))
+    bob = room.connect(room.join("Bob"))
+    expect_ok(alice, "idea.add", prompt=prompt_of(alice), text="visible de tous")
+    assert frames_until(bob, "idea.added")["text"] == "visible de tous"
+    configured = expect_ok(facilitator, "room.configure", private_writing=True)
+    assert frames_until(bob, "room.configured")["settings"]["private_writing"] is True
+    expect_ok(alice, "idea.add", prompt=prompt_of(alice), text="privée désormais")
+    assert frames_until(bob, "tally", seq=configured["seq"] + 1)["count"] == 2
+    bob.send({"type": "snapshot"})
+    assert frames_until(bob, "snapshot")["ideas"] == []
+    expect_ok(facilitator, "room.configure", private_writing=False)
+    bob.send({"type": "snapshot"})
+    assert {i["text"] for i in frames_until(bob, "snapshot")["ideas"]} == {"privée désormais", "visible de tous"}
+    for s in (facilitator, alice, bob):
+        s.close()
+
+
+# -- every facilitation command, in every phase, by each role ----------------------------------
+
+PHASE_LIST = ("lobby", "write", "group", "vote", "results", "roadmap", "closed")
+# Written out from issue 3 (not read from app.phases): participants write during "write" only;
+# facilitators correct ideas, prompts and the timer in every phase but "closed", and steer the
+# room (phase, settings, people) in every phase, so that a closed room can be reopened.
+WRITING = ("idea.add", "idea.edit", "idea.delete")
+RUNNING = ("idea.hide", "prompt.add", "prompt.rename", "prompt.delete", "timer.start", "timer.add",
+           "timer.pause", "timer.resume", "timer.stop")
+STEERING = ("room.phase", "room.configure", "participant.remove", "participant.role")
+
+
+def forbidden(phase: str, role: str) -> list[str]:
+    if role == "participant":
+        return [c for c in WRITING if phase != "write"] + list(RUNNING + STEERING)
+    return list(WRITING + RUNNING) if phase == "closed" else []
+
+
+def fields_for(command: str, prompt: str, spare_prompt: str, idea: str, person: str) -> dict[str, object]:
+    """Valid fields, naming things that exist: only the phase or the role can be the reason to refuse."""
+    return {
+        "idea.add": {"prompt": prompt, "text": "refusée"}, "idea.edit": {"idea": idea, "text": "refusée"},
+        "idea.delete": {"idea": idea}, "idea.hide": {"idea": idea, "hidden": True},
+        "prompt.add": {"title": "refusée"}, "prompt.rename": {"prompt": prompt, "title": "refusée"},
+        "prompt.delete": {"prompt": spare_prompt}, "timer.start": {"seconds": 60}, "timer.add": {"seconds": 60},
+        "timer.pause": {}, "timer.resume": {}, "timer.stop": {}, "room.phase": {"phase": "write"},
+        "room.configure": {"locked": True}, "participant.remove": {"participant": person},
+        "participant.role": {"participant": person, "role": "facilitator"},
+    }[command]
+
+
+@pytest.mark.parametrize("phase", PHASE_LIST)
+def test_each_forbidden_command_in_each_phase_is_refused_and_changes_nothing(private_room: Room, phase: str) -> None:
+    facilitator = private_room.connect(private_room.facilitator_token)
+    alice = private_room.connect(private_room.join("Alice"))
+    target = private_room.connect(private_room.join("Cible")).first["me"]["id"]
+    prompt, spare = (p["id"] for p in alice.first["prompts"][:2])
+    expect_ok(facilitator, "room.phase", phase="write")
+    idea = expect_ok(alice, "idea.add", prompt=prompt, text="l'idée d'Alice")["idea"]  # her own: not a matter of owner
+    expect_ok(facilitator, "timer.start", seconds=600)  # a running timer: pause, add, stop are meaningful
+    if phase != "write":
+        expect_ok(facilitator, "room.phase", phase=phase)
+    before = private_room.connect(private_room.facilitator_token).first
+    for role, socket in (("participant", alice), ("facilitator", facilitator)):
+        for command in forbidden(phase, role):
+            code = expect_error(socket, command, **fields_for(command, prompt, spare, idea, target))
+            expected = "auth.forbidden" if role == "participant" and command not in WRITING else "phase.forbidden"
+            assert code == expected, (role, phase, command, code)
+    after = private_room.connect(private_room.facilitator_token).first
+    assert after["seq"] == before["seq"]  # nothing was stored
+    assert (after["ideas"], after["prompts"], after["room"]) == (before["ideas"], before["prompts"], before["room"])
+    assert {p["id"] for p in after["present"]} >= {target}
+
+
+@pytest.mark.parametrize("phase", ["lobby", "closed"])
+def test_adding_after_writing_never_opens_the_lobby_or_a_closed_room(private_room: Room, phase: str) -> None:
+    facilitator = private_room.connect(private_room.facilitator_token)
+    expect_ok(facilitator, "room.configure", add_after_write=True)
+    expect_ok(facilitator, "room.phase", phase=phase)
+    alice = private_room.connect(private_room.join("Alice"))
+    assert expect_error(alice, "idea.add", prompt=prompt_of(alice), text="non") == "phase.forbidden"
+    expect_ok(facilitator, "room.phase", phase="vote")
+    assert expect_ok(alice, "idea.add", prompt=prompt_of(alice), text="oui")["type"] == "idea.added"
+
+
+# -- short codes ------------------------------------------------------------------------------
+
+
+def test_short_code_lookups_are_limited_per_minute_even_for_a_right_code(client: TestClient, room: Room) -> None:
+    limiter = client.app.state.code_limiter  # type: ignore[attr-defined]
+    now = [1000.0]
+    limiter.clock = lambda: now[0]
+    code = room.connect(room.facilitator_token).first["room"]["code"]
+
+    def look_up(typed: str) -> int:
+        return client.post("/join-code", data={"code": typed}, headers={"origin": ORIGIN},
+                           follow_redirects=False).status_code
+    wrong = "ZZZZZZ" if code != "ZZZZZZ" else "YYYYYY"
+    assert [look_up(wrong) for _ in range(10)] == [404] * 10  # CODE_LOOKUPS_PER_MINUTE
+    assert look_up(code) == 429  # guessing then trying the right one does not help
+    now[0] += 61
+    assert look_up(f" {code[:3].lower()}-{code[3:]} ") == 303  # as typed by a thumb: spaces, a dash, lower case
+    page = client.get(f"/rooms/{room.id}")
+    assert 'name="name"' in page.text  # it leads to the join form, nothing more
+
+
+def test_a_closed_rooms_code_stops_working_and_comes_back_when_reopened(client: TestClient, room: Room) -> None:
+    facilitator = room.connect(room.facilitator_token)
+    code = facilitator.first["room"]["code"]
+    expect_ok(facilitator, "room.phase", phase="closed")
+    refused = client.post("/join-code", data={"code": code}, headers={"origin": ORIGIN}, follow_redirects=False)
+    assert refused.status_code == 404 and room.id not in refused.text
+    expect_ok(facilitator, "room.phase", phase="lobby")
+    reopened = client.post("/join-code", data={"code": code}, headers={"origin": ORIGIN}, follow_redirects=False)
+    assert reopened.status_code == 303
+
+
+# -- the facilitator link ---------------------------------------------------------------------
+
+
+def test_regenerating_the_link_refuses_the_old_one_everywhere_it_is_read(client: TestClient, room: Room) -> None:
+    old = {"authorization": f"Bearer {room.facilitator_token}"}
+    stranger = TestClient(client.app, base_url=ORIGIN)  # no cookie: only the old link speaks
+    assert stranger.get(f"/rooms/{room.id}/screen", headers=old).status_code == 200
+    assert client.post(f"/rooms/{room.id}/facilitator-link/regenerate",
+                       headers={**old, "origin": ORIGIN}).status_code == 200
+    assert stranger.get(f"/rooms/{room.id}/screen", headers=old).status_code == 403
+    assert stranger.post(f"/rooms/{room.id}/facilitator-link/regenerate",
+                         headers={**old, "origin": ORIGIN}).status_code == 403
+    assert stranger.post(f"/rooms/{room.id}/facilitator-link", headers={**old, "origin": ORIGIN}).status_code == 403
+
+
+@pytest.mark.xfail(strict=True, reason="a browser that claimed the old link keeps a participant cookie for the "
+                   "creator's row, which the regeneration does not revoke (see the issue-3 report)")
+def test_regenerating_the_link_revokes_browsers_that_used_the_old_one(client: TestClient, room: Room) -> None:
+    outsider = TestClient(client.app, base_url=ORIGIN)
+    assert outsider.post(f"/rooms/{room.id}/claim", json={"token": room.facilitator_token},
+                         headers={"origin": ORIGIN}).status_code == 200
+    client.post(f"/rooms/{room.id}/claim", json={"token": room.facilitator_token}, headers={"origin": ORIGIN})
+    assert client.post(f"/rooms/{room.id}/facilitator-link/regenerate", headers={"origin": ORIGIN}).status_code == 200
+    assert outsider.get(f"/rooms/{room.id}/screen").status_code == 403
