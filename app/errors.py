@@ -50,6 +50,11 @@ CODES: dict[str, str] = {
     "auth.forbidden": "the token is missing, invalid, expired or for another workshop",
     "storage.full": "the server's disk is full; nothing was saved",
     "storage.unavailable": "the database could not be written; nothing was saved",
+    "server.full": "the server reached its ceiling of simultaneous connections; try again shortly",
+    "connection.too_many_per_address": "too many simultaneous connections from this network address",
+    "connection.too_many_per_participant": "this person has too many pages open in this workshop",
+    "command.rate_limited": "too many commands in a short time; nothing was done, retry after `retry_after` s",
+    "name.reserved": "this pseudonym imitates the facilitators' label and is kept for them",
 }
 
 

@@ -18,3 +18,11 @@ SEND_TIMEOUT_SECONDS = 20.0  # a socket that takes longer to accept one frame is
 OUTBOX_MAX_FRAMES = 2000  # a socket this far behind is closed and must resync
 PARTICIPANT_TOKEN_MAX_AGE = 60 * 60 * 24 * 90  # seconds
 FACILITATOR_TOKEN_MAX_AGE = 60 * 60 * 24 * 365
+# Floods (docs/securite.md). Commands, resyncs and "done" share one bucket per participant
+# and room (all their tabs): a burst at once, then a steady rate. A person types three
+# ideas and pauses; a script does not.
+COMMAND_BURST = 40
+COMMANDS_PER_SECOND = 2.0
+FRAME_BURST = 20  # other frames (ping, malformed), per socket
+FRAMES_PER_SECOND = 2.0
+SOCKETS_PER_PARTICIPANT = 8  # simultaneous sockets of one person in one room (tabs, phone, projector)

@@ -1,14 +1,22 @@
-"""A small sliding-window limiter, per key, in memory (one process)."""
+"""Rate limits in memory (one process): a sliding window and token buckets.
+
+`Limiter` counts hits in the last minute (short-code lookups per address).
+`Bucket` lets a burst through at once, then a steady rate: people type in bursts
+(three ideas, then a pause), scripts do not pause. `Buckets` keeps one bucket
+per key and forgets full ones, so idle keys never pile up.
+"""
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
+
+Clock = Callable[[], float]
 
 
 class Limiter:
-    def __init__(self, per_minute: int, clock: Callable[[], float] = time.monotonic, max_keys: int = 10000) -> None:
+    def __init__(self, per_minute: int, clock: Clock = time.monotonic, max_keys: int = 10000) -> None:
         self.per_minute = per_minute
         self.clock = clock
         self.max_keys = max_keys
@@ -25,3 +33,46 @@ class Limiter:
         if len(self._hits) > self.max_keys:  # forget idle keys rather than grow without bound
             self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - 60}
         return True
+
+
+class Bucket:
+    """`burst` tokens, refilled at `per_second`; each hit takes one."""
+
+    __slots__ = ("burst", "per_second", "clock", "tokens", "at")
+
+    def __init__(self, burst: int, per_second: float, clock: Clock = time.monotonic) -> None:
+        self.burst, self.per_second, self.clock = burst, per_second, clock
+        self.tokens, self.at = float(burst), clock()
+
+    def take(self) -> float:
+        """0.0 when the hit may go; otherwise the seconds until it could (nothing is taken)."""
+        now = self.clock()
+        self.tokens = min(float(self.burst), self.tokens + (now - self.at) * self.per_second)
+        self.at = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return 0.0
+        return (1.0 - self.tokens) / self.per_second
+
+    def full(self) -> bool:
+        return self.tokens + (self.clock() - self.at) * self.per_second >= self.burst
+
+
+class Buckets:
+    """One `Bucket` per key, shared by every caller with that key (a person's several tabs)."""
+
+    def __init__(self, burst: int, per_second: float, clock: Clock = time.monotonic,
+                 max_keys: int = 10000) -> None:
+        self.burst, self.per_second, self.clock, self.max_keys = burst, per_second, clock, max_keys
+        self._buckets: dict[Hashable, Bucket] = {}
+
+    def take(self, key: Hashable) -> float:
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            if len(self._buckets) >= self.max_keys:  # a full bucket is the same as no bucket
+                self._buckets = {k: b for k, b in self._buckets.items() if not b.full()}
+            bucket = self._buckets[key] = Bucket(self.burst, self.per_second, self.clock)
+        return bucket.take()
+
+    def __len__(self) -> int:
+        return len(self._buckets)

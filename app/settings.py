@@ -36,6 +36,9 @@ SPECS: tuple[Spec, ...] = (
     Spec("ESSAIM_CONTACT", "le service organisateur (à compléter)", "who participants contact about their data"),
     Spec("ESSAIM_RETENTION_DAYS", "90", "days a workshop is kept after its last activity (shown on the join page)"),
     Spec("ESSAIM_LOG_LEVEL", "info", "log level: debug, info, warning, error"),
+    Spec("ESSAIM_MAX_CONNECTIONS", "4000", "ceiling of simultaneous websockets for the whole server (keep below `ulimit -n`)"),
+    Spec("ESSAIM_MAX_CONNECTIONS_PER_ADDRESS", "1000",
+         "simultaneous websockets from one client address; 0 for none (a town hall shares one address)"),
 )
 _DEFAULTS = {spec.env: spec.default for spec in SPECS}
 
@@ -54,6 +57,8 @@ class Settings:
     contact: str
     retention_days: int
     log_level: str
+    max_connections: int = 4000
+    max_connections_per_address: int = 1000
 
     @property
     def secure_cookies(self) -> bool:
@@ -85,7 +90,16 @@ def load(overrides: Mapping[str, str] | None = None, environ: Mapping[str, str] 
         broadcast_url=get("BROADCAST_URL"), sqlite_synchronous=synchronous,
         contact=get("ESSAIM_CONTACT"), retention_days=int(get("ESSAIM_RETENTION_DAYS")),
         log_level=get("ESSAIM_LOG_LEVEL").lower(),
+        max_connections=_count(get("ESSAIM_MAX_CONNECTIONS"), "ESSAIM_MAX_CONNECTIONS", minimum=1),
+        max_connections_per_address=_count(get("ESSAIM_MAX_CONNECTIONS_PER_ADDRESS"),
+                                           "ESSAIM_MAX_CONNECTIONS_PER_ADDRESS", minimum=0),
     )
+
+
+def _count(raw: str, name: str, *, minimum: int) -> int:
+    if not raw.strip().isdigit() or int(raw) < minimum:
+        raise ValueError(f"{name} must be a whole number, at least {minimum}")
+    return int(raw)
 
 
 def _origins(public_url: str, port: int, extra: str) -> frozenset[str]:

@@ -14,6 +14,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import limits, protocol
 from .errors import Rejection, StorageError
+from .guards import Guards, Throttle, client_address, guards_of, refuse
 from .hub import Member
 from .protocol import Done, Hello, Ping, SnapshotRequest, Sync, encode, error_frame
 from .service import Committed, Identity, Service
@@ -27,11 +28,25 @@ CLOSE_TRY_AGAIN = 1013
 
 
 async def room_socket(websocket: WebSocket) -> None:
+    guards, address = guards_of(websocket), client_address(websocket)
+    if (refused := guards.connect(address)) is not None:  # counted before any work is done
+        await refuse(websocket, refused)
+        return
+    try:
+        await _room_socket(websocket, guards)
+    finally:
+        guards.disconnect(address)
+
+
+async def _room_socket(websocket: WebSocket, guards: Guards) -> None:
     essaim: Essaim = websocket.app.state.essaim
     room_id = websocket.path_params["room_id"]
     who = await _authenticate(websocket, essaim, room_id)
     if who is None:
         await websocket.close(code=CLOSE_POLICY)  # before accept: HTTP 403
+        return
+    if (refused := guards.join(room_id, who.participant_id)) is not None:
+        await refuse(websocket, refused)
         return
     await websocket.accept()
     member = Member(who.public_id, who.name, who.author_tag, who.role == "facilitator")
@@ -41,6 +56,7 @@ async def room_socket(websocket: WebSocket) -> None:
     except WebSocketDisconnect:
         pass
     finally:
+        guards.leave(room_id, who.participant_id)
         await essaim.hub.leave(room_id, member)
 
 
@@ -126,6 +142,7 @@ async def _sender(websocket: WebSocket, member: Member, last_seq: int) -> None:
 
 
 async def _receiver(websocket: WebSocket, service: Service, who: Identity, member: Member) -> None:
+    throttle = guards_of(websocket).throttle(who.room_id, who.participant_id)
     while True:
         message = await websocket.receive()
         if message["type"] == "websocket.disconnect":
@@ -134,7 +151,7 @@ async def _receiver(websocket: WebSocket, service: Service, who: Identity, membe
         if _size(raw) > limits.WS_MESSAGE_MAX_BYTES:  # uvicorn enforces it too (--ws-max-size)
             await _close(websocket, CLOSE_TOO_BIG)
             return
-        await _handle(raw, service, who, member)
+        await _handle(raw, service, who, member, throttle)
 
 
 def _size(raw: str | bytes) -> int:
@@ -143,12 +160,15 @@ def _size(raw: str | bytes) -> int:
     return len(raw.encode("utf-8", "surrogatepass"))
 
 
-async def _handle(raw: str | bytes, service: Service, who: Identity, member: Member) -> None:
+async def _handle(raw: str | bytes, service: Service, who: Identity, member: Member,
+                  throttle: Throttle) -> None:
     frame = protocol.parse(raw)
 
     def reply(text: str, seq: int | None = None) -> None:
         member.outbox.push(seq, text)
-    if isinstance(frame, Rejection):
+    if (limited := throttle.check(frame)) is not None:  # nothing runs, nothing is stored
+        reply(encode(error_frame(limited, getattr(frame, "op_id", None))))
+    elif isinstance(frame, Rejection):
         reply(encode(error_frame(frame)))
     elif isinstance(frame, Ping):
         reply('{"type":"pong"}')
