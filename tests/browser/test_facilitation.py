@@ -402,14 +402,30 @@ def test_a_removed_participant_is_out_for_good(facilitator: Page, camille: Page,
     expect(camille.locator("#board")).to_have_count(0)
 
 
-def test_appointing_a_co_facilitator(facilitator: Page, sami: Page) -> None:
+def test_appointing_a_co_facilitator(facilitator: Page, projector: Page, sami: Page) -> None:
+    expect(projector.locator("#screen-present")).to_have_text("1 participant·e")  # Camille was removed
     person = facilitator.locator("#presence-list li").filter(has_text="Sami")
     person.get_by_role("button", name="Nommer co-animateur·rice : Sami").click()
     expect(sami.locator("#facilitation")).to_be_visible()
     expect(sami.locator("#me .badge")).to_have_text("animation")
     expect(sami.locator("#phase-bar button")).to_have_count(7)
     expect(person.get_by_role("button", name="Retirer le rôle d’animation : Sami")).to_be_visible()
+    expect(person.get_by_role("button", name="Retirer Sami", exact=True)).to_have_count(0)  # demote first
+    # The co-facilitator's page knows who else facilitates: nobody to remove, no one to appoint.
+    creator = sami.locator("#presence-list li").filter(has_text="Nadia")
+    expect(creator.locator(".badge")).to_have_text("animation")
+    expect(creator.get_by_role("button", name="Retirer Nadia", exact=True)).to_have_count(0)
+    expect(creator.get_by_role("button", name=re.compile("^Nommer"))).to_have_count(0)
+    expect(sami.locator("#presence-list li").filter(has_text="(vous)").get_by_role("button")).to_have_count(0)
+    # Facilitators are not counted among the participants, on the projector either.
+    expect(projector.locator("#screen-present")).to_have_text("0 participant·e")
     screenshot(sami, "phone-co-facilitator")
+
+    person.get_by_role("button", name="Retirer le rôle d’animation : Sami").click()
+    expect(sami.locator("#facilitation")).to_be_hidden()
+    expect(sami.locator("#me .badge")).to_have_count(0)
+    expect(person.get_by_role("button", name="Retirer Sami", exact=True)).to_be_visible()
+    expect(projector.locator("#screen-present")).to_have_text("1 participant·e")
 
 
 def test_regenerating_the_facilitator_link(facilitator: Page, session: Session, server: Server) -> None:
@@ -436,23 +452,50 @@ def test_regenerating_the_facilitator_link(facilitator: Page, session: Session, 
     laptop.context.close()
 
 
+SEED_PER_PERSON = 30  # below the command burst a person may send at once (limits.COMMAND_BURST)
+
+
+def run_commands(server: Server, room_id: str, token: str, commands: list[dict[str, object]]) -> None:
+    """Send commands through the websocket as a script would, and wait until each one is committed."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with connect(f"{server.ws_url}/rooms/{room_id}/ws", origin=server.origin, additional_headers=headers,
+                 compression=None, open_timeout=10) as socket:
+        socket.send(json.dumps({"type": "hello", "v": 1, "since": None}))
+        socket.recv(timeout=10)
+        waiting = set()
+        for command in commands:
+            socket.send(json.dumps(command))
+            waiting.add(command["op_id"])
+        while waiting:
+            raw = socket.recv(timeout=10)
+            frames = json.loads(raw)
+            for frame in frames if isinstance(frames, list) else [frames]:
+                assert frame.get("type") != "error", frame
+                waiting.discard(frame.get("op_id"))
+
+
 def seed_ideas(server: Server, room: dict[str, str], texts: list[str]) -> None:
-    """Many ideas at once, through the websocket as a script would (the facilitator's token)."""
+    """Many ideas, written by several people (one person's burst is limited), then the reveal."""
+    prompts = prompt_ids(server, room)
+    colours = ["yellow", "pink", "blue", "green", "orange", "purple"]
+    chunks = [texts[i:i + SEED_PER_PERSON] for i in range(0, len(texts), SEED_PER_PERSON)]
+    for n, chunk in enumerate(chunks):
+        token = room["facilitator_token"] if n == 0 else server.post(
+            f"/api/rooms/{room['id']}/participants", {"name": f"Graine {n}"})["token"]
+        start = n * SEED_PER_PERSON
+        run_commands(server, room["id"], token, [
+            {"type": "idea.add", "op_id": f"seed-idea-{start + i:04d}", "prompt": prompts[(start + i) % len(prompts)],
+             "text": text, "colour": colours[(start + i) % len(colours)]} for i, text in enumerate(chunk)])
+    run_commands(server, room["id"], room["facilitator_token"],
+                 [{"type": "room.phase", "op_id": "seed-phase-group", "phase": "group"}])
+
+
+def prompt_ids(server: Server, room: dict[str, str]) -> list[str]:
     headers = {"Authorization": f"Bearer {room['facilitator_token']}"}
     with connect(f"{server.ws_url}/rooms/{room['id']}/ws", origin=server.origin, additional_headers=headers,
                  compression=None, open_timeout=10) as socket:
         socket.send(json.dumps({"type": "hello", "v": 1, "since": None}))
-        snapshot = json.loads(socket.recv(timeout=10))
-        prompts = [p["id"] for p in snapshot["prompts"]]
-        colours = ["yellow", "pink", "blue", "green", "orange", "purple"]
-        for i, text in enumerate(texts):
-            socket.send(json.dumps({"type": "idea.add", "op_id": f"seed-idea-{i:04d}", "prompt": prompts[i % len(prompts)],
-                                    "text": text, "colour": colours[i % len(colours)]}))
-        socket.send(json.dumps({"type": "room.phase", "op_id": "seed-phase-group", "phase": "group"}))
-        seen = 0
-        while seen < len(texts) + 1:  # every idea and the phase change are committed
-            frame = socket.recv(timeout=10)
-            seen += frame.count('"seq":') if frame.startswith(("{", "[")) else 0
+        return [p["id"] for p in json.loads(socket.recv(timeout=10))["prompts"]]
 
 
 IDEAS = ["Un pique-nique partagé", "Un bal musette sur la place avec l’harmonie municipale",
