@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from . import limits, protocol
 from .errors import Rejection, StorageError
 from .guards import Guards, Throttle, client_address, guards_of, refuse
-from .hub import Member
+from .hub import Batch, Member
 from .protocol import Done, Hello, Ping, SnapshotRequest, Sync, encode, error_frame
 from .service import Committed, Identity, Service
 from .web import Essaim, bearer_or_cookie
@@ -116,29 +116,45 @@ async def _greet(websocket: WebSocket, service: Service, who: Identity, since: i
 async def _sender(websocket: WebSocket, member: Member, last_seq: int) -> None:
     outbox = member.outbox
     while True:
-        frames = await outbox.take()
+        batches = await outbox.take()
         if outbox.close_code is not None:  # removed from the room
             await _close(websocket, outbox.close_code, "removed")
             return
         if outbox.overflowed:  # it stopped reading: cut it off, it will resync on reconnect
             await _close(websocket, CLOSE_TRY_AGAIN, "too slow")
             return
-        texts: list[str] = []
-        for seq, text in frames:
-            if seq is not None:
-                if seq <= last_seq:
-                    continue  # already in the snapshot or catch-up
-                last_seq = seq
-            texts.append(text)
-        if not texts:
+        text, last_seq = _unsent(batches, last_seq)
+        if text is None:
             continue
-        # Events of one tick leave together: one frame, no re-encoding.
-        text = texts[0] if len(texts) == 1 else f"[{','.join(texts)}]"
         try:
-            await asyncio.wait_for(websocket.send_text(text), limits.SEND_TIMEOUT_SECONDS)
-        except asyncio.TimeoutError:  # a reader that stopped reading: let it go, it resyncs later
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for costs a task per frame and socket.
+            async with asyncio.timeout(limits.SEND_TIMEOUT_SECONDS):
+                await websocket.send_text(text)
+        except TimeoutError:  # a reader that stopped reading: let it go, it resyncs later
             await _close(websocket, CLOSE_TRY_AGAIN, "too slow")
             return
+
+
+def _unsent(batches: list[Batch], last_seq: int) -> tuple[str | None, int]:
+    """What this socket lacks of `batches` as one frame, and the seq it then holds.
+
+    Events already in its snapshot or catch-up (seq <= last_seq) are dropped. The usual
+    case, one batch it lacks entirely, is sent as the room encoded it: no copy per socket.
+    """
+    if len(batches) == 1 and (batches[0].first_seq is None or batches[0].first_seq > last_seq):
+        batch = batches[0]
+        return batch.text, last_seq if batch.last_seq is None else batch.last_seq
+    texts: list[str] = []
+    for batch in batches:
+        for seq, text in batch.parts:
+            if seq is not None:
+                if seq <= last_seq:
+                    continue
+                last_seq = seq
+            texts.append(text)
+    if not texts:
+        return None, last_seq
+    return (texts[0] if len(texts) == 1 else f"[{','.join(texts)}]"), last_seq
 
 
 async def _receiver(websocket: WebSocket, service: Service, who: Identity, member: Member) -> None:
