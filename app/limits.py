@@ -25,4 +25,5 @@ COMMAND_BURST = 40
 COMMANDS_PER_SECOND = 2.0
 FRAME_BURST = 20  # other frames (ping, malformed), per socket
 FRAMES_PER_SECOND = 2.0
+CLOSE_TIMEOUT_SECONDS = 2.0  # a socket whose close frame cannot leave in this time is dropped
 SOCKETS_PER_PARTICIPANT = 8  # simultaneous sockets of one person in one room (tabs, phone, projector)

@@ -230,6 +230,9 @@ async def _send(websocket: WebSocket, frame: dict[str, object]) -> None:
 async def _close(websocket: WebSocket, code: int, reason: str = "") -> None:
     if websocket.application_state == WebSocketState.CONNECTED:
         try:
-            await websocket.close(code=code, reason=reason)
-        except (RuntimeError, OSError):  # already gone
+            # A reader that stopped reading never lets the close frame out (the server waits
+            # for its buffer to drain first): give up, so the handler ends and frees its place.
+            async with asyncio.timeout(limits.CLOSE_TIMEOUT_SECONDS):
+                await websocket.close(code=code, reason=reason)
+        except (RuntimeError, OSError, TimeoutError):  # already gone, or never draining
             pass
