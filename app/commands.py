@@ -13,15 +13,21 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from . import auth, domain, facilitation, store
+from . import auth, domain, facilitation, group_commands, grouping, store, voting
 from .errors import Rejection
-from .events import IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, RoomEvent
-from .hub import FACILITATORS
-from .protocol import (Command, IdeaAdd, IdeaDelete, IdeaEdit, IdeaHide, ParticipantRemove, ParticipantRole,
-                       PromptAdd, PromptDelete, PromptRename, RoomConfigure, RoomPhase, encode)
+from .events import (IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, PromptDeleted, Regrouped, RoomConfigured,
+                     RoomEvent, VoteChanged)
+from .hub import FACILITATORS, ONLY
+from .protocol import (ClusterCreate, ClusterDissolve, ClusterMerge, ClusterMove, ClusterRename, Command, GroupUndo,
+                       IdeaAdd, IdeaDelete, IdeaEdit, IdeaHide, IdeasMove, ParticipantRemove, ParticipantRole,
+                       PromptAdd, PromptDelete, PromptRename, RoomConfigure, RoomPhase, VoteAdd, VoteRemove, encode)
 from .room_settings import RoomSettings
 from .timer import Timer
 from .visibility import private_now
+
+GROUPING = (ClusterCreate, IdeasMove, ClusterRename, ClusterMerge, ClusterDissolve, ClusterMove)
+# Events after which some dots may have lost their item (see `voting.returned`).
+RETURNS_DOTS = (Regrouped, IdeaDeleted, IdeaHidden, RoomConfigured, PromptDeleted)
 
 
 @dataclass(frozen=True)
@@ -55,13 +61,52 @@ def run(conn: Connection, room_id: str, participant_id: str, command: Command, n
         event = IdeaAdded(**{**event.__dict__, "name": person.name})
     subject = getattr(event, "idea", None)
     before = store.idea(conn, room.id, subject) if subject else None  # who wrote it, where, hidden?
-    store.apply(conn, room.id, event)
     seq = store.next_seq(conn, room.id, now)
-    payload = encode({**event.wire(), "seq": seq, "op_id": command.op_id})
-    audience, author_id, redacted = _audience(conn, room, facts, event, before, seq)
+    dots_before = store.count_dots(conn, room.id) if isinstance(event, RETURNS_DOTS) else 0
+    store.apply(conn, room.id, event, seq)
+    extra = _aftermath(conn, room.id, event, before, dots_before)
+    payload = encode({**event.wire(), **extra, "seq": seq, "op_id": command.op_id})
+    audience, author_id, redacted = _audience(conn, room, facts, event, before, seq, extra)
     store.record_event(conn, room.id, seq, participant_id=person.id, op_id=command.op_id, subject=subject,
-                       payload=payload, at=now, audience=author_id or audience, redacted=redacted)
+                       payload=payload, at=now, audience=author_id or audience, redacted=redacted,
+                       undo=_undo_record(conn, room.id, event))
     return Committed(seq, payload, redacted=redacted, audience=audience, event=event)
+
+
+def _aftermath(conn: Connection, room_id: str, event: RoomEvent, before: Any | None,
+               dots_before: int) -> dict[str, Any]:
+    """What else the event changed: a cluster its idea left empty, dots given back."""
+    extra: dict[str, Any] = {}
+    if isinstance(event, IdeaDeleted) and before is not None and before.cluster_id:
+        if store.drop_if_empty(conn, room_id, before.cluster_id):
+            extra["dropped"] = [before.cluster_id]
+    if isinstance(event, RETURNS_DOTS) and dots_before:
+        room = store.room(conn, room_id)
+        assert room is not None
+        settings = RoomSettings.load(room.settings)
+        back = voting.returned((voting.Dot(d.seq, d.participant_id, d.item) for d in store.dots(conn, room_id)),
+                               _vote_items(conn, room_id), settings)
+        store.delete_dots(conn, room_id, [d.seq for d in back])
+        if store.count_dots(conn, room_id) < dots_before:
+            extra["votes_returned"] = True  # pages ask for the room again: their dots changed
+    return extra
+
+
+def _vote_items(conn: Connection, room_id: str) -> dict[str, voting.ItemFacts]:
+    layout = store.layout(conn, room_id)
+    items = {i: voting.ItemFacts("idea", p.cluster is not None, i in layout.hidden) for i, p in layout.ideas.items()}
+    items.update({c: voting.ItemFacts("cluster") for c in layout.clusters})
+    return items
+
+
+def _undo_record(conn: Connection, room_id: str, event: RoomEvent) -> str | None:
+    """A grouping action keeps its change and inverse, so that its author can undo it later."""
+    if not isinstance(event, Regrouped):
+        return None
+    if event.undo_of is not None:
+        store.mark_undone(conn, room_id, event.undo_of)
+        return None
+    return json.dumps({"change": grouping.dump(event.change), "inverse": grouping.dump(event.inverse)})
 
 
 def decide(conn: Connection, room: Any, command: Command, actor: domain.Actor, facts: domain.RoomFacts,
@@ -88,7 +133,32 @@ def decide(conn: Connection, room: Any, command: Command, actor: domain.Actor, f
         if isinstance(command, ParticipantRemove):
             return facilitation.remove_participant(command, actor, facts, target)
         return facilitation.set_role(command, actor, facts, target)
+    if isinstance(command, GROUPING):
+        return group_commands.decide(command, actor, facts, store.layout(conn, room.id), new_id)
+    if isinstance(command, GroupUndo):
+        return _undo(conn, room, actor, facts)
+    if isinstance(command, (VoteAdd, VoteRemove)):
+        return _vote(conn, room, command, actor, facts)
     return facilitation.run_timer(command, actor, facts)
+
+
+def _undo(conn: Connection, room: Any, actor: domain.Actor, facts: domain.RoomFacts) -> RoomEvent | Rejection:
+    found = store.last_undoable(conn, room.id, actor.id)
+    last = None
+    if found is not None:
+        seq, record = found
+        data = json.loads(record)
+        last = (seq, grouping.load(data["change"]), grouping.load(data["inverse"]))
+    return group_commands.undo(actor, facts, store.layout(conn, room.id), last)
+
+
+def _vote(conn: Connection, room: Any, command: VoteAdd | VoteRemove, actor: domain.Actor,
+          facts: domain.RoomFacts) -> RoomEvent | Rejection:
+    found = store.vote_item(conn, room.id, command.item)
+    item = None if found is None else voting.ItemFacts(found[0], found[1], found[2])  # type: ignore[arg-type]
+    tally = voting.Tally(*store.vote_counts(conn, room.id, actor.id, command.item))
+    rule = voting.add if isinstance(command, VoteAdd) else voting.remove
+    return rule(command, actor, facts, item, tally)  # type: ignore[arg-type]
 
 
 def _idea_command(conn: Connection, room: Any, command: IdeaEdit | IdeaDelete | IdeaHide, actor: domain.Actor,
@@ -113,7 +183,7 @@ def idea_added(room: Any, row: Any, name: str | None = None) -> IdeaAdded:
 
 
 def _audience(conn: Connection, room: Any, facts: domain.RoomFacts, event: RoomEvent, before: Any | None,
-              seq: int) -> tuple[str | None, str | None, str | None]:
+              seq: int, extra: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
     """(audience tag, author's participant id, redacted frame); all None when everyone gets the event.
 
     Live fan-out matches the audience by author tag; the log keeps the participant id
@@ -122,16 +192,19 @@ def _audience(conn: Connection, room: Any, facts: domain.RoomFacts, event: RoomE
     if isinstance(event, IdeaHidden):
         shown = event.shown.wire() if not event.hidden else {"type": "idea.deleted", "idea": event.idea}
         return FACILITATORS, None, encode({**shown, "seq": seq})
+    if isinstance(event, VoteChanged):  # the voter's own count, facilitators included, is for the voter alone
+        tag = auth.author_tag(room.author_key, event.voter_id)
+        return ONLY + tag, ONLY + event.voter_id, encode({**event.redacted(), "seq": seq})
     if not isinstance(event, (IdeaAdded, IdeaEdited, IdeaDeleted)):
         return None, None, None
     if before is not None and before.hidden and isinstance(event, IdeaEdited):
-        return FACILITATORS, None, encode({"type": "skip", "seq": seq})
+        return FACILITATORS, None, encode({"type": "skip", **extra, "seq": seq})
     if not private_now(facts.phase, facts.settings):
         return None, None, None
     author_id = event.author_id if isinstance(event, IdeaAdded) else before.author_id
     tag = auth.author_tag(room.author_key, author_id)
     if isinstance(event, IdeaEdited):
-        return tag, author_id, encode({"type": "skip", "seq": seq})
+        return tag, author_id, encode({"type": "skip", **extra, "seq": seq})
     prompt = event.prompt if isinstance(event, IdeaAdded) else before.prompt_id
     count = store.tally(conn, room.id, prompt)[prompt]
-    return tag, author_id, encode({"type": "tally", "seq": seq, "prompt": prompt, "count": count})
+    return tag, author_id, encode({"type": "tally", **extra, "seq": seq, "prompt": prompt, "count": count})

@@ -15,6 +15,7 @@ from .events import IdeaAdded, IdeaDeleted, IdeaEdited
 from .protocol import IdeaAdd, IdeaDelete, IdeaEdit
 from .room_settings import RoomSettings
 from .timer import Timer
+from .visibility import private_now
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,12 @@ def phase_check(room: RoomFacts, command: str, actor: Actor) -> Rejection | None
     """Authority first (role), then the phase table, then the timer when it closes writing."""
     if actor.role != "facilitator" and command not in phases.PARTICIPANT_COMMANDS:
         return Rejection("auth.forbidden")
-    if not phases.allows(room.phase, command, actor.role, add_after_write=room.settings.add_after_write):
+    if (command in phases.GROUPING and actor.role != "facilitator" and room.settings.grouping != "everyone"
+            and room.phase == "group"):
+        return Rejection("grouping.facilitators_only")
+    if not phases.allows(room.phase, command, actor.role, add_after_write=room.settings.add_after_write,
+                         participants_group=room.settings.grouping == "everyone",
+                         private=private_now(room.phase, room.settings)):
         return Rejection("phase.forbidden", {"phase": room.phase, "command": command})
     if actor.role != "facilitator" and room.settings.timer_closes_writing and room.timer.expired(room.now):
         return Rejection("timer.expired")

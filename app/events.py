@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar, Union
 
+from .grouping import Change
+
 
 @dataclass(frozen=True)
 class IdeaAdded:
@@ -72,7 +74,7 @@ class IdeaHidden:
 class PhaseChanged:
     type: ClassVar[str] = "phase.changed"
     phase: str
-    reveal: bool  # ideas kept private until now become visible: pages fetch a snapshot
+    reveal: bool  # what pages may see changes (ideas revealed, totals shown): they fetch a snapshot
 
     def wire(self) -> dict[str, Any]:
         return {"type": self.type, "phase": self.phase, "reveal": self.reveal}
@@ -148,5 +150,53 @@ class ParticipantRoleChanged:
         return {"type": self.type, "participant": self.public_id, "role": self.role}
 
 
+@dataclass(frozen=True)
+class Regrouped:
+    """A grouping command's effect: where each touched idea and cluster ends up."""
+
+    type: ClassVar[str] = "group.changed"
+    action: str  # the command, so pages can word what happened
+    change: Change
+    inverse: Change = Change()  # what undoing it would do; kept in the log, never sent
+    undo_of: int | None = None  # the seq of the action this one undoes
+
+    def wire(self) -> dict[str, Any]:
+        ideas = [{"idea": i, "prompt": p.prompt, "cluster": p.cluster, "position": p.position}
+                 for i, p in self.change.ideas.items()]
+        clusters = [{"cluster": c, "prompt": s.prompt, "title": s.title, "named": s.named, "position": s.position}
+                    for c, s in self.change.clusters.items() if s is not None]
+        dropped = [c for c, s in self.change.clusters.items() if s is None]
+        frame: dict[str, Any] = {"type": self.type, "action": self.action, "ideas": ideas, "clusters": clusters,
+                                 "dropped": dropped}
+        if self.undo_of is not None:
+            frame["undo_of"] = self.undo_of
+        return frame
+
+
+@dataclass(frozen=True)
+class VoteChanged:
+    """A dot placed or taken back. The voter learns their own count; the room, what the settings let it."""
+
+    type: ClassVar[str] = "vote.changed"
+    item: str
+    kind: str  # "idea" or "cluster"
+    voter_id: str
+    mine: int  # the voter's dots on this item now
+    total: int  # everyone's dots on this item now
+    voters: int  # participants with at least one dot
+    live: bool  # totals are shown while voting
+
+    def wire(self) -> dict[str, Any]:
+        frame: dict[str, Any] = {"type": self.type, "item": self.item, "mine": self.mine, "voters": self.voters}
+        if self.live:
+            frame["total"] = self.total
+        return frame
+
+    def redacted(self) -> dict[str, Any]:
+        if self.live:
+            return {"type": self.type, "item": self.item, "total": self.total, "voters": self.voters}
+        return {"type": self.type, "voters": self.voters}
+
+
 RoomEvent = Union[Event, IdeaHidden, PhaseChanged, RoomConfigured, TimerChanged, PromptAdded, PromptRenamed,
-                  PromptDeleted, ParticipantRemoved, ParticipantRoleChanged]
+                  PromptDeleted, ParticipantRemoved, ParticipantRoleChanged, Regrouped, VoteChanged]

@@ -14,7 +14,7 @@ from .events import (IdeaAdded, IdeaHidden, ParticipantRemoved, ParticipantRoleC
                      PromptAdded, PromptDeleted, PromptRenamed, RoomConfigured, TimerChanged)
 from .protocol import (IdeaHide, ParticipantRemove, ParticipantRole, PromptAdd, PromptDelete, PromptRename,
                        RoomConfigure, RoomPhase, TimerAdd, TimerPause, TimerResume, TimerStart, TimerStop)
-from .visibility import private_now
+from .visibility import view_changes
 
 TimerCommand = TimerStart | TimerAdd | TimerPause | TimerResume | TimerStop
 
@@ -34,8 +34,7 @@ def prompt_title(raw: str) -> str | Rejection:
 def change_phase(cmd: RoomPhase, actor: Actor, room: RoomFacts) -> PhaseChanged | Rejection:
     if refused := phase_check(room, cmd.type, actor):
         return refused
-    reveal = private_now(room.phase, room.settings) and not private_now(cmd.phase, room.settings)
-    return PhaseChanged(phase=cmd.phase, reveal=reveal)
+    return PhaseChanged(phase=cmd.phase, reveal=view_changes(room.phase, room.settings, cmd.phase, room.settings))
 
 
 def configure(cmd: RoomConfigure, actor: Actor, room: RoomFacts) -> RoomConfigured | Rejection:
@@ -97,9 +96,6 @@ def hide_idea(cmd: IdeaHide, actor: Actor, room: RoomFacts, idea: IdeaFacts | No
         return refused
     if idea is None or shown is None:
         return Rejection("idea.not_found")
-    if private_now(room.phase, room.settings):
-        # Nobody but its author and the facilitators sees it now: delete it if it must go.
-        return Rejection("phase.forbidden", {"phase": room.phase, "command": cmd.type})
     return IdeaHidden(idea.id, cmd.hidden, shown)
 
 

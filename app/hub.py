@@ -33,6 +33,7 @@ from .pubsub import Broadcast
 
 log = logging.getLogger("essaim.hub")
 FACILITATORS = "fac"
+ONLY = "="  # "=<author tag>": that author alone, facilitators not included (a voter's own dots)
 CLOSE_REMOVED = 4003
 # A room sends at most one batch of events per tick. Longer sends fewer frames (each
 # costs a task wake-up, a websocket frame and a system call per socket, whatever its
@@ -129,6 +130,8 @@ class Member:
     def text_for(self, frame: Frame) -> str:
         if frame.redacted is None or frame.audience is None:
             return frame.text
+        if frame.audience.startswith(ONLY):
+            return frame.text if frame.audience[1:] == self.author_tag else frame.redacted
         if self.facilitator or frame.audience == self.author_tag:
             return frame.text
         return frame.redacted

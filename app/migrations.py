@@ -68,6 +68,29 @@ STEPS: list[tuple[int, list[str]]] = [
         "ALTER TABLE event ADD COLUMN audience VARCHAR(32)",
         "ALTER TABLE event ADD COLUMN redacted TEXT",
     ]),
+    (3, [  # grouping and voting
+        """CREATE TABLE cluster (
+            id VARCHAR(32) PRIMARY KEY,
+            room_id VARCHAR(32) NOT NULL REFERENCES room(id) ON DELETE CASCADE,
+            prompt_id VARCHAR(32) NOT NULL REFERENCES prompt(id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            named BOOLEAN NOT NULL DEFAULT FALSE,
+            position DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX ix_cluster_room_id ON cluster (room_id)",
+        "ALTER TABLE idea ADD COLUMN cluster_id VARCHAR(32) REFERENCES cluster(id) ON DELETE SET NULL",
+        "ALTER TABLE idea ADD COLUMN position DOUBLE PRECISION NOT NULL DEFAULT 0",
+        "UPDATE idea SET position = created_at",
+        """CREATE TABLE vote (
+            room_id VARCHAR(32) NOT NULL REFERENCES room(id) ON DELETE CASCADE,
+            seq BIGINT NOT NULL,
+            participant_id VARCHAR(32) NOT NULL REFERENCES participant(id) ON DELETE CASCADE,
+            idea_id VARCHAR(32) REFERENCES idea(id) ON DELETE CASCADE,
+            cluster_id VARCHAR(32) REFERENCES cluster(id) ON DELETE CASCADE,
+            PRIMARY KEY (room_id, seq))""",
+        "CREATE INDEX ix_vote_participant_id ON vote (participant_id)",
+        "ALTER TABLE event ADD COLUMN undo TEXT",
+        "ALTER TABLE event ADD COLUMN undone BOOLEAN NOT NULL DEFAULT FALSE",
+    ]),
 ]
 
 

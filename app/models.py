@@ -53,8 +53,29 @@ class Idea(SQLModel, table=True):
     text: str
     colour: str
     hidden: bool = False  # moderated: facilitators only
+    cluster_id: Optional[str] = Field(default=None, foreign_key="cluster.id", ondelete="SET NULL")
+    position: float = 0.0  # order among the ideas of its cluster, or of its prompt's loose ideas
     created_at: float
     updated_at: float
+
+
+class Cluster(SQLModel, table=True):
+    id: str = Field(primary_key=True, max_length=32)
+    room_id: str = Field(foreign_key="room.id", index=True, ondelete="CASCADE")
+    prompt_id: str = Field(foreign_key="prompt.id", ondelete="CASCADE")
+    title: str
+    named: bool = False  # a person chose the title: it survives having no idea
+    position: float
+
+
+class Vote(SQLModel, table=True):
+    """One dot. Deleting its idea or cluster returns it (cascade)."""
+
+    room_id: str = Field(foreign_key="room.id", primary_key=True, ondelete="CASCADE")
+    seq: int = Field(primary_key=True)  # the event that placed it: the newest go back first
+    participant_id: str = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    idea_id: Optional[str] = Field(default=None, foreign_key="idea.id", ondelete="CASCADE")
+    cluster_id: Optional[str] = Field(default=None, foreign_key="cluster.id", ondelete="CASCADE")
 
 
 class Event(SQLModel, table=True):
@@ -70,3 +91,5 @@ class Event(SQLModel, table=True):
     audience: Optional[str] = None  # None: everyone; "fac": facilitators; else the author's participant id
     redacted: Optional[str] = None  # what the rest of the room gets instead (same seq)
     at: float
+    undo: Optional[str] = None  # a grouping action: JSON of its change and inverse
+    undone: bool = False

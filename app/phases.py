@@ -1,9 +1,12 @@
 """What each phase of a workshop allows: the one table of these rules.
 
 Participants write during "write" (and later if the room allows adding after
-writing). Facilitators run the room: they may correct ideas, prompts and the
-timer in every phase but "closed", and move phases, change settings and manage
-people in every phase, so that a closed workshop can be reopened.
+writing), group during "group" (unless the room keeps grouping to facilitators)
+and place dots during "vote". Facilitators run the room: they may correct
+ideas, prompts and the timer in every phase but "closed", group in every phase
+from "group" on (never while ideas may still be private), vote like everyone
+during "vote", and move phases, change settings and manage people in every
+phase, so that a closed workshop can be reopened.
 """
 
 from __future__ import annotations
@@ -15,15 +18,21 @@ PHASES: tuple[Phase, ...] = ("lobby", "write", "group", "vote", "results", "road
 Role = Literal["facilitator", "participant"]
 INITIAL_PHASE: Phase = "lobby"
 AFTER_WRITE: frozenset[str] = frozenset({"group", "vote", "results", "roadmap"})
+RESULTS: frozenset[str] = frozenset({"results", "roadmap", "closed"})  # tallies shown to all from here
 
-_WRITING = frozenset({"idea.add", "idea.edit", "idea.delete"})
-PARTICIPANT_COMMANDS = _WRITING  # everything else is for facilitators
+WRITING = frozenset({"idea.add", "idea.edit", "idea.delete"})
+GROUPING = frozenset({"cluster.create", "ideas.move", "cluster.rename", "cluster.merge",
+                      "cluster.dissolve", "cluster.move", "group.undo"})
+VOTING = frozenset({"vote.add", "vote.remove"})
+PARTICIPANT_COMMANDS = WRITING | GROUPING | VOTING  # everything else is for facilitators
 _OPEN = frozenset(PHASES)
 _NOT_CLOSED = _OPEN - {"closed"}
 # command -> (phases for participants, phases for facilitators). A command missing
 # here is refused to everyone: new commands are closed until listed.
 _TABLE: dict[str, tuple[frozenset[str], frozenset[str]]] = {
-    **{command: (frozenset({"write"}), _NOT_CLOSED) for command in _WRITING},
+    **{command: (frozenset({"write"}), _NOT_CLOSED) for command in WRITING},
+    **{command: (frozenset({"group"}), AFTER_WRITE) for command in GROUPING},
+    **{command: (frozenset({"vote"}), frozenset({"vote"})) for command in VOTING},
     **{command: (frozenset(), _NOT_CLOSED) for command in (
         "idea.hide", "prompt.add", "prompt.rename", "prompt.delete",
         "timer.start", "timer.pause", "timer.resume", "timer.add", "timer.stop")},
@@ -32,13 +41,23 @@ _TABLE: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 }
 
 
-def allows(phase: str, command: str, role: Role, *, add_after_write: bool = False) -> bool:
+# While ideas are private (writing with private writing on), nobody but their authors
+# sees them: hiding one would tell the room it exists. Delete it if it must go.
+_NOT_WHILE_PRIVATE = frozenset({"idea.hide"})
+
+
+def allows(phase: str, command: str, role: Role, *, add_after_write: bool = False,
+           participants_group: bool = True, private: bool = False) -> bool:
     if phase not in PHASES or command not in _TABLE:
+        return False
+    if private and command in _NOT_WHILE_PRIVATE:
         return False
     participants, facilitators = _TABLE[command]
     if role == "facilitator":
         return phase in facilitators
-    return phase in participants or (add_after_write and command in _WRITING and phase in AFTER_WRITE)
+    if command in GROUPING and not participants_group:
+        return False
+    return phase in participants or (add_after_write and command in WRITING and phase in AFTER_WRITE)
 
 
 def commands() -> frozenset[str]:

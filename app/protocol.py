@@ -92,6 +92,10 @@ class RoomConfigure(_Command):
     add_after_write: bool | None = None
     locked: bool | None = None
     timer_closes_writing: bool | None = None
+    vote_budget: Annotated[int, Field(ge=1, le=50)] | None = None
+    vote_cap: Annotated[int, Field(ge=1, le=50)] | None = None
+    vote_on: Literal["all", "clusters", "ideas"] | None = None
+    tallies: Literal["hidden", "live"] | None = None
 
     def changes(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump(exclude={"type", "op_id"}).items() if v is not None}
@@ -146,6 +150,77 @@ class ParticipantRole(_Command):
     role: Literal["facilitator", "participant"]
 
 
+# -- grouping (see `grouping`) -------------------------------------------------------
+
+IdeaIds = Annotated[list[EntityId], Field(max_length=100)]
+
+
+class ClusterCreate(_Command):
+    """A new cluster holding `ideas` (taken out of any other cluster); with no idea, a title is needed."""
+
+    type: Literal["cluster.create"]
+    ideas: IdeaIds
+    prompt: EntityId | None = None  # default: the first idea's prompt
+    title: RawText | None = None  # default: a suggestion from the first idea
+
+
+class IdeasMove(_Command):
+    """Put ideas into a cluster, or out of any (`cluster` null), optionally before another idea."""
+
+    type: Literal["ideas.move"]
+    ideas: Annotated[list[EntityId], Field(min_length=1, max_length=100)]
+    cluster: EntityId | None = None
+    prompt: EntityId | None = None  # with no cluster: the prompt to go to (default: where each idea is)
+    before: EntityId | None = None  # an idea of the destination; default: at the end
+
+
+class ClusterRename(_Command):
+    type: Literal["cluster.rename"]
+    cluster: EntityId
+    title: RawText
+
+
+class ClusterMerge(_Command):
+    """`cluster`'s ideas join `into`; `cluster` is gone."""
+
+    type: Literal["cluster.merge"]
+    cluster: EntityId
+    into: EntityId
+
+
+class ClusterDissolve(_Command):
+    type: Literal["cluster.dissolve"]
+    cluster: EntityId
+
+
+class ClusterMove(_Command):
+    """Reorder a cluster among its prompt's clusters, or move it (with its ideas) to another prompt."""
+
+    type: Literal["cluster.move"]
+    cluster: EntityId
+    before: EntityId | None = None  # another cluster; default: at the end
+    prompt: EntityId | None = None
+
+
+class GroupUndo(_Command):
+    """Undo this participant's last grouping action that is not undone yet."""
+
+    type: Literal["group.undo"]
+
+
+# -- voting (see `voting`) --------------------------------------------------------------
+
+
+class VoteAdd(_Command):
+    type: Literal["vote.add"]
+    item: EntityId  # an idea or a cluster
+
+
+class VoteRemove(_Command):
+    type: Literal["vote.remove"]
+    item: EntityId
+
+
 class Done(_Frame):
     """"J'ai fini": ephemeral, never stored."""
 
@@ -159,7 +234,8 @@ class SnapshotRequest(_Frame):
 
 Command = Union[IdeaAdd, IdeaEdit, IdeaDelete, IdeaHide, RoomPhase, RoomConfigure, TimerStart, TimerAdd,
                 TimerPause, TimerResume, TimerStop, PromptAdd, PromptRename, PromptDelete,
-                ParticipantRemove, ParticipantRole]
+                ParticipantRemove, ParticipantRole, ClusterCreate, IdeasMove, ClusterRename, ClusterMerge,
+                ClusterDissolve, ClusterMove, GroupUndo, VoteAdd, VoteRemove]
 ClientFrame = Annotated[Union[Hello, Sync, Ping, Done, SnapshotRequest, Command], Field(discriminator="type")]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(ClientFrame)
 COMMAND_TYPES = frozenset(

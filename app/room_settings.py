@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from typing import Any, Literal
 
 Grouping = Literal["everyone", "facilitators"]
+VoteOn = Literal["all", "clusters", "ideas"]  # all: clusters and the ideas in no cluster
+Tallies = Literal["hidden", "live"]  # hidden: nobody sees totals before the results phase
 
 
 @dataclass(frozen=True)
@@ -17,6 +19,10 @@ class RoomSettings:
     add_after_write: bool = False  # participants may still add ideas after "write"
     locked: bool = False  # no new participants
     timer_closes_writing: bool = False  # when the timer runs out, writing stops
+    vote_budget: int = 5  # dots per participant
+    vote_cap: int = 3  # dots one participant may put on one item
+    vote_on: VoteOn = "all"
+    tallies: Tallies = "hidden"
 
     @staticmethod
     def load(raw: str | dict[str, Any]) -> RoomSettings:

@@ -19,13 +19,13 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from . import auth, commands, limits, phases, store
+from . import auth, commands, limits, phases, store, voting
 from .domain import checked_text
 from .commands import Committed, Outcome
 from .db import Writer, storage_error
 from .errors import Rejection
 from .events import ParticipantRemoved, ParticipantRoleChanged, PhaseChanged
-from .hub import Frame, RoomHub
+from .hub import ONLY, Frame, RoomHub
 from .protocol import VERSION, Command, encode
 from .room_settings import RoomSettings
 from .timer import Timer
@@ -192,24 +192,36 @@ class Service:
         settings = RoomSettings.load(room.settings)
         private = private_now(room.phase, settings)
         names = {p.id: p.name for p in store.participants(conn, room.id)} if settings.show_authors else {}
+        # A private view gets no clusters: their titles may quote others' ideas.
+        grouped = not private or role == "facilitator"
         ideas = []
         for row in store.ideas(conn, room.id):
             if sees_idea(viewer_id=who.participant_id, facilitator=role == "facilitator",
                          author_id=row.author_id, hidden=row.hidden, private=private):
                 idea = commands.idea_added(room, row, names.get(row.author_id)).wire()
                 idea.pop("type")
+                idea.update(cluster=row.cluster_id if grouped else None, position=row.position)
                 if row.hidden:
                     idea["hidden"] = True
                 ideas.append(idea)
+        clusters = [{"cluster": c.id, "prompt": c.prompt_id, "title": c.title, "named": c.named,
+                     "position": c.position} for c in store.clusters(conn, room.id)] if grouped else []
         return {
             "type": "snapshot", "v": VERSION, "seq": room.seq, "now": self.clock(),
             "room": {"id": room.id, "title": room.title, "phase": room.phase, "template": room.template,
                      "settings": settings.dump(), "timer": json.loads(room.timer or "{}") or Timer().dump(),
                      "code": room.code},
             "prompts": [{"id": p.id, "title": p.title} for p in store.prompts(conn, room.id)],
-            "ideas": ideas, "tallies": store.tally(conn, room.id),
+            "ideas": ideas, "clusters": clusters, "tallies": store.tally(conn, room.id),
+            "votes": self._votes(conn, room, settings, who.participant_id),
             "me": {"id": who.public_id, "author": who.author_tag, "name": who.name, "role": role},
         }
+
+    @staticmethod
+    def _votes(conn: Connection, room: Any, settings: RoomSettings, participant_id: str) -> dict[str, Any]:
+        """My dots always; everyone's totals only when the room shows them (`voting.live`)."""
+        mine, totals, voters = store.vote_summary(conn, room.id, participant_id)
+        return {"mine": mine, "voters": voters, "totals": totals if voting.live(room.phase, settings) else None}
 
     async def catch_up(self, who: Identity, since: int) -> tuple[int, list[str]] | None:
         """Events after `since` as this reader may see them, with the last seq; None: send a snapshot."""
@@ -229,6 +241,9 @@ class Service:
 
 
 def _privileged(audience: str | None, participant_id: str, facilitator: bool) -> bool:
+    """The log's twin of `hub.Member.text_for`: audiences name participant ids there."""
+    if audience is not None and audience.startswith(ONLY):
+        return audience[1:] == participant_id
     return audience is None or facilitator or audience == participant_id
 
 

@@ -10,17 +10,20 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, delete, func, insert, select, update
 
+from . import grouping
 from .events import (IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, ParticipantRemoved, ParticipantRoleChanged,
-                     PhaseChanged, PromptAdded, PromptDeleted, PromptRenamed, RoomConfigured, RoomEvent,
-                     TimerChanged)
+                     PhaseChanged, PromptAdded, PromptDeleted, PromptRenamed, Regrouped, RoomConfigured, RoomEvent,
+                     TimerChanged, VoteChanged)
+from .models import Cluster, Idea, Participant, Prompt, Room, Vote
 from .models import Event as EventRow
-from .models import Idea, Participant, Prompt, Room
 
 room_t = Room.__table__  # type: ignore[attr-defined]
 prompt_t = Prompt.__table__  # type: ignore[attr-defined]
 participant_t = Participant.__table__  # type: ignore[attr-defined]
 idea_t = Idea.__table__  # type: ignore[attr-defined]
 event_t = EventRow.__table__  # type: ignore[attr-defined]
+cluster_t = Cluster.__table__  # type: ignore[attr-defined]
+vote_t = Vote.__table__  # type: ignore[attr-defined]
 
 
 def insert_room(conn: Connection, room: dict[str, Any], prompts: Sequence[dict[str, Any]]) -> None:
@@ -79,15 +82,19 @@ def next_seq(conn: Connection, room_id: str, now: float) -> int:
 
 def record_event(conn: Connection, room_id: str, seq: int, *, participant_id: str | None,
                  op_id: str | None, subject: str | None, payload: str, at: float,
-                 audience: str | None = None, redacted: str | None = None) -> None:
+                 audience: str | None = None, redacted: str | None = None, undo: str | None = None) -> None:
     conn.execute(insert(event_t).values(room_id=room_id, seq=seq, participant_id=participant_id,
                                         op_id=op_id, subject=subject, payload=payload, at=at,
-                                        audience=audience, redacted=redacted))
+                                        audience=audience, redacted=redacted, undo=undo))
 
 
-def apply(conn: Connection, room_id: str, event: RoomEvent) -> None:
-    """Make the tables say what the event says."""
-    if not _apply_idea(conn, room_id, event) and not _apply_room(conn, room_id, event):
+def apply(conn: Connection, room_id: str, event: RoomEvent, seq: int) -> None:
+    """Make the tables say what the event (numbered `seq`) says."""
+    if isinstance(event, Regrouped):
+        _apply_change(conn, room_id, event.change)
+    elif isinstance(event, VoteChanged):
+        _apply_vote(conn, room_id, event, seq)
+    elif not _apply_idea(conn, room_id, event) and not _apply_room(conn, room_id, event):
         raise TypeError(type(event))  # pragma: no cover - every event type is handled
 
 
@@ -95,7 +102,7 @@ def _apply_idea(conn: Connection, room_id: str, event: RoomEvent) -> bool:
     if isinstance(event, IdeaAdded):
         conn.execute(insert(idea_t).values(
             id=event.idea, room_id=room_id, prompt_id=event.prompt, author_id=event.author_id,
-            text=event.text, colour=event.colour, created_at=event.at, updated_at=event.at))
+            text=event.text, colour=event.colour, position=event.at, created_at=event.at, updated_at=event.at))
     elif isinstance(event, IdeaEdited):
         conn.execute(update(idea_t).where(idea_t.c.id == event.idea, idea_t.c.room_id == room_id)
                      .values(text=event.text, colour=event.colour, updated_at=event.at))
@@ -192,3 +199,127 @@ def ideas(conn: Connection, room_id: str) -> list[Row[Any]]:
 
 def participants(conn: Connection, room_id: str) -> list[Row[Any]]:
     return list(conn.execute(select(participant_t).where(participant_t.c.room_id == room_id)))
+
+
+# -- grouping -------------------------------------------------------------------------
+
+
+def layout(conn: Connection, room_id: str) -> grouping.Layout:
+    ideas = conn.execute(select(idea_t.c.id, idea_t.c.prompt_id, idea_t.c.cluster_id, idea_t.c.position,
+                                idea_t.c.text, idea_t.c.hidden).where(idea_t.c.room_id == room_id)).all()
+    clusters = conn.execute(select(cluster_t).where(cluster_t.c.room_id == room_id)).all()
+    prompt_ids = conn.execute(select(prompt_t.c.id).where(prompt_t.c.room_id == room_id)).scalars()
+    return grouping.Layout(
+        ideas={r.id: grouping.Placement(r.prompt_id, r.cluster_id, r.position) for r in ideas},
+        clusters={c.id: grouping.Cluster(c.prompt_id, c.title, c.named, c.position) for c in clusters},
+        texts={r.id: r.text for r in ideas}, hidden=frozenset(r.id for r in ideas if r.hidden),
+        prompts=frozenset(prompt_ids))
+
+
+def clusters(conn: Connection, room_id: str) -> list[Row[Any]]:
+    query = select(cluster_t).where(cluster_t.c.room_id == room_id).order_by(cluster_t.c.position, cluster_t.c.id)
+    return list(conn.execute(query))
+
+
+def _apply_change(conn: Connection, room_id: str, change: grouping.Change) -> None:
+    # Clusters first (ideas may join a new one), ideas next, dropped clusters last (now empty).
+    for cluster_id, state in change.clusters.items():
+        if state is None:
+            continue
+        values = {"prompt_id": state.prompt, "title": state.title, "named": state.named, "position": state.position}
+        updated = conn.execute(update(cluster_t).where(cluster_t.c.id == cluster_id, cluster_t.c.room_id == room_id)
+                               .values(**values))
+        if updated.rowcount == 0:
+            conn.execute(insert(cluster_t).values(id=cluster_id, room_id=room_id, **values))
+    for idea_id, place in change.ideas.items():
+        conn.execute(update(idea_t).where(idea_t.c.id == idea_id, idea_t.c.room_id == room_id)
+                     .values(prompt_id=place.prompt, cluster_id=place.cluster, position=place.position))
+    gone = [c for c, state in change.clusters.items() if state is None]
+    if gone:
+        conn.execute(delete(cluster_t).where(cluster_t.c.room_id == room_id, cluster_t.c.id.in_(gone)))
+
+
+def drop_if_empty(conn: Connection, room_id: str, cluster_id: str) -> bool:
+    """After an idea left: a cluster with no idea goes, unless a person named it."""
+    row = conn.execute(select(cluster_t.c.named).where(cluster_t.c.id == cluster_id,
+                                                        cluster_t.c.room_id == room_id)).first()
+    left = conn.execute(select(func.count()).select_from(idea_t).where(idea_t.c.cluster_id == cluster_id)).scalar_one()
+    if row is None or row.named or left:
+        return False
+    conn.execute(delete(cluster_t).where(cluster_t.c.id == cluster_id))
+    return True
+
+
+def last_undoable(conn: Connection, room_id: str, participant_id: str) -> tuple[int, str] | None:
+    """(seq, undo JSON) of this participant's latest grouping action that is not undone."""
+    query = (select(event_t.c.seq, event_t.c.undo)
+             .where(event_t.c.room_id == room_id, event_t.c.participant_id == participant_id,
+                    event_t.c.undo.is_not(None), event_t.c.undone.is_(False))
+             .order_by(event_t.c.seq.desc()).limit(1))
+    row = conn.execute(query).first()
+    return None if row is None else (int(row.seq), str(row.undo))
+
+
+def mark_undone(conn: Connection, room_id: str, seq: int) -> None:
+    conn.execute(update(event_t).where(event_t.c.room_id == room_id, event_t.c.seq == seq).values(undone=True))
+
+
+# -- votes ----------------------------------------------------------------------------
+
+
+def _apply_vote(conn: Connection, room_id: str, event: VoteChanged, seq: int) -> None:
+    column = "idea_id" if event.kind == "idea" else "cluster_id"
+    mine = (vote_t.c.room_id == room_id, vote_t.c.participant_id == event.voter_id, vote_t.c[column] == event.item)
+    current = int(conn.execute(select(func.count()).select_from(vote_t).where(*mine)).scalar_one())
+    if event.mine > current:
+        conn.execute(insert(vote_t).values(room_id=room_id, seq=seq, participant_id=event.voter_id,
+                                           **{column: event.item}))
+    elif event.mine < current:  # take back the most recent dot
+        newest = select(func.max(vote_t.c.seq)).where(*mine).scalar_subquery()
+        conn.execute(delete(vote_t).where(vote_t.c.room_id == room_id, vote_t.c.seq == newest))
+
+
+def vote_item(conn: Connection, room_id: str, item_id: str) -> tuple[str, bool, bool] | None:
+    """(kind, grouped, hidden) of an idea or cluster of this room."""
+    idea_row = conn.execute(select(idea_t.c.cluster_id, idea_t.c.hidden)
+                            .where(idea_t.c.id == item_id, idea_t.c.room_id == room_id)).first()
+    if idea_row is not None:
+        return "idea", idea_row.cluster_id is not None, bool(idea_row.hidden)
+    found = conn.execute(select(cluster_t.c.id).where(cluster_t.c.id == item_id, cluster_t.c.room_id == room_id))
+    return ("cluster", False, False) if found.first() is not None else None
+
+
+def vote_counts(conn: Connection, room_id: str, participant_id: str, item_id: str) -> tuple[int, int, int, int]:
+    """(participant's dots, participant's dots here, everyone's dots here, voters) in one pass."""
+    here = func.coalesce(vote_t.c.idea_id, vote_t.c.cluster_id) == item_id
+    mine = vote_t.c.participant_id == participant_id
+    row = conn.execute(select(
+        func.count().filter(mine), func.count().filter(mine & here), func.count().filter(here),
+        func.count(vote_t.c.participant_id.distinct())).where(vote_t.c.room_id == room_id)).one()
+    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
+
+
+def dots(conn: Connection, room_id: str) -> list[Row[Any]]:
+    """Every dot of the room: seq, participant_id, item (idea or cluster id)."""
+    item = func.coalesce(vote_t.c.idea_id, vote_t.c.cluster_id).label("item")
+    return list(conn.execute(select(vote_t.c.seq, vote_t.c.participant_id, item)
+                             .where(vote_t.c.room_id == room_id).order_by(vote_t.c.seq)))
+
+
+def count_dots(conn: Connection, room_id: str) -> int:
+    return int(conn.execute(select(func.count()).select_from(vote_t).where(vote_t.c.room_id == room_id)).scalar_one())
+
+
+def delete_dots(conn: Connection, room_id: str, seqs: Sequence[int]) -> None:
+    if seqs:
+        conn.execute(delete(vote_t).where(vote_t.c.room_id == room_id, vote_t.c.seq.in_(list(seqs))))
+
+
+def vote_summary(conn: Connection, room_id: str, participant_id: str) -> tuple[dict[str, int], dict[str, int], int]:
+    """(this participant's dots per item, everyone's dots per item, number of voters)."""
+    item = func.coalesce(vote_t.c.idea_id, vote_t.c.cluster_id)
+    mine = func.count().filter(vote_t.c.participant_id == participant_id)
+    rows = conn.execute(select(item, func.count(), mine).where(vote_t.c.room_id == room_id).group_by(item)).all()
+    voters = conn.execute(select(func.count(vote_t.c.participant_id.distinct()))
+                          .where(vote_t.c.room_id == room_id)).scalar_one()
+    return ({str(r[0]): int(r[2]) for r in rows if r[2]}, {str(r[0]): int(r[1]) for r in rows}, int(voters))

@@ -14,9 +14,15 @@ WRITING = {"idea.add", "idea.edit", "idea.delete"}
 RUNNING = {"idea.hide", "prompt.add", "prompt.rename", "prompt.delete",
            "timer.start", "timer.pause", "timer.resume", "timer.add", "timer.stop"}
 STEERING = {"room.phase", "room.configure", "participant.remove", "participant.role"}
-PARTICIPANT_MAY = {("write", command) for command in WRITING}
+GROUPING = {"cluster.create", "ideas.move", "cluster.rename", "cluster.merge", "cluster.dissolve", "cluster.move",
+            "group.undo"}
+VOTING = {"vote.add", "vote.remove"}
+PARTICIPANT_MAY = ({("write", command) for command in WRITING} | {("group", command) for command in GROUPING}
+                   | {("vote", command) for command in VOTING})
 FACILITATOR_MAY = ({(phase, command) for phase in PHASES if phase != "closed" for command in WRITING | RUNNING}
-                   | {(phase, command) for phase in PHASES for command in STEERING})
+                   | {(phase, command) for phase in PHASES for command in STEERING}
+                   | {(phase, command) for phase in ("group", "vote", "results", "roadmap") for command in GROUPING}
+                   | {("vote", command) for command in VOTING})
 ROLES = ("participant", "facilitator")
 
 TABLE = [
@@ -27,7 +33,7 @@ TABLE = [
 
 def test_the_table_covers_every_phase_command_and_role() -> None:
     assert PHASES == ("lobby", "write", "group", "vote", "results", "roadmap", "closed")
-    assert COMMAND_TYPES == WRITING | RUNNING | STEERING
+    assert COMMAND_TYPES == WRITING | RUNNING | STEERING | GROUPING | VOTING
     assert len(TABLE) == 7 * len(COMMAND_TYPES) * 2
 
 
@@ -64,3 +70,21 @@ def test_participants_may_send_only_the_listed_commands() -> None:
 def test_unknown_phase_or_command_is_refused_for_everyone(phase: str, command: str) -> None:
     assert not allows(phase, command, "facilitator")
     assert not allows(phase, command, "participant")
+
+
+def test_grouping_can_be_kept_to_facilitators() -> None:
+    for command in GROUPING:
+        assert not allows("group", command, "participant", participants_group=False)
+        assert allows("group", command, "facilitator", participants_group=False)
+    assert allows("vote", "vote.add", "participant", participants_group=False)
+
+
+def test_nobody_groups_while_ideas_may_still_be_private() -> None:
+    for phase, role in itertools.product(("lobby", "write", "closed"), ROLES):
+        assert not any(allows(phase, command, role) for command in GROUPING)  # type: ignore[arg-type]
+
+
+def test_hiding_is_refused_while_writing_is_private() -> None:
+    assert allows("write", "idea.hide", "facilitator")
+    assert not allows("write", "idea.hide", "facilitator", private=True)
+    assert allows("write", "idea.edit", "facilitator", private=True)
