@@ -123,6 +123,7 @@ export class RoomClient {
     this.handlers.onChange(change, state, event);
     if (change.kind === "removed" && change.me) this.removed();
     else if ((change.kind === "phase" || change.kind === "settings" || change.kind === "role") && change.refetch) this.refetch();
+    else if (event.votes_returned) this.refetch(); // dots went back to their voters: mine may have changed
     if (where === "next" && this.held.length && position(state, this.held[0]) === "next") this.receive(this.held.shift());
   }
 

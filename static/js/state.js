@@ -10,12 +10,17 @@
 
 /**
  * @typedef {{idea: string, prompt: string, author: string, text: string, colour: string, at: number,
- *   hidden?: boolean, name?: string}} Idea
+ *   hidden?: boolean, name?: string, cluster: string | null, position: number}} Idea
+ * @typedef {{cluster: string, prompt: string, title: string, named: boolean, position: number}} Cluster
+ * @typedef {{mine: Map<string, number>, totals: Map<string, number> | null, voters: number}} Votes
+ * @typedef {{id: string, kind: "cluster" | "idea", title: string, prompt: string, votes: number, rank: number,
+ *   tied: boolean, ideas: Idea[]}} Ranked
  * @typedef {{id: string, title: string}} Prompt
  * @typedef {{id: string, name: string, role?: string}} Person
  * @typedef {{id: string, author: string, name: string, role: string}} Me
  * @typedef {{private_writing: boolean, show_authors: boolean, grouping: string, add_after_write: boolean,
- *   locked: boolean, timer_closes_writing: boolean}} Settings
+ *   locked: boolean, timer_closes_writing: boolean, vote_budget: number, vote_cap: number,
+ *   vote_on: "all" | "clusters" | "ideas", tallies: "hidden" | "live"}} Settings
  * @typedef {{state: "running" | "paused" | "stopped", ends_at: number | null, remaining: number | null,
  *   duration: number | null}} Timer
  * @typedef {{id: string, title: string, phase: string, template: string, code?: string,
@@ -25,6 +30,8 @@
  *   room: Room,
  *   prompts: Prompt[],
  *   ideas: Map<string, Idea>,
+ *   clusters: Map<string, Cluster>,
+ *   votes: Votes,
  *   me: Me,
  *   present: Map<string, string>,
  *   roles: Map<string, string>,
@@ -41,6 +48,8 @@
  *   | {kind: "prompt", id: string, op: "added" | "renamed" | "deleted"}
  *   | {kind: "tally", prompt: string}
  *   | {kind: "done"}
+ *   | {kind: "group", action: string, ideas: string[], clusters: string[], dropped: string[]}
+ *   | {kind: "vote", item: string | null, mine: boolean}
  *   | {kind: "removed", id: string, me: boolean}
  *   | {kind: "role", id: string, role: string, me: boolean, refetch: boolean}
  *   | {kind: "none"}} Change
@@ -49,6 +58,10 @@
 export const PHASES = /** @type {const} */ (["lobby", "write", "group", "vote", "results", "roadmap", "closed"]);
 /** Phases after writing in which `add_after_write` lets participants still add ideas. */
 const AFTER_WRITE = new Set(["group", "vote", "results", "roadmap"]);
+/** Phases from which everyone sees the totals of the vote. */
+const RESULTS = new Set(["results", "roadmap", "closed"]);
+/** Phases in which the people allowed to may group ideas (participants: "group" only). */
+const GROUPING_PHASES = new Set(["group", "vote", "results", "roadmap"]);
 /** Phases with a "J'ai fini" button. */
 const DONE_PHASES = new Set(["write", "vote"]);
 
@@ -56,6 +69,7 @@ const DONE_PHASES = new Set(["write", "vote"]);
 export const DEFAULT_SETTINGS = {
   private_writing: false, show_authors: false, grouping: "everyone",
   add_after_write: false, locked: false, timer_closes_writing: false,
+  vote_budget: 5, vote_cap: 3, vote_on: "all", tallies: "hidden",
 };
 /** @type {Timer} */
 const NO_TIMER = { state: "stopped", ends_at: null, remaining: null, duration: null };
@@ -81,7 +95,9 @@ export function fromSnapshot(frame, localNow = localSeconds()) {
       timer: { ...NO_TIMER, ...(room.timer ?? {}) },
     },
     prompts: frame.prompts,
-    ideas: new Map(frame.ideas.map((/** @type {Idea} */ idea) => [idea.idea, idea])),
+    ideas: new Map(frame.ideas.map((/** @type {any} */ idea) => [idea.idea, withPlace(idea)])),
+    clusters: new Map((frame.clusters ?? []).map((/** @type {Cluster} */ c) => [c.cluster, c])),
+    votes: votesFromSnapshot(frame.votes),
     me: frame.me,
     present: new Map(frame.present.map((/** @type {Person} */ p) => [p.id, p.name])),
     roles: new Map(frame.present.filter((/** @type {Person} */ p) => p.role).map((/** @type {Person} */ p) => [p.id, String(p.role)])),
@@ -103,6 +119,20 @@ function doneFromSnapshot(raw) {
   return {
     done: typeof pair?.done === "number" ? pair.done : 0,
     present: typeof pair?.present === "number" ? pair.present : null,
+  };
+}
+
+/** An idea as the page keeps it: every idea has a place (new ones: no cluster, by time). @param {any} idea @returns {Idea} */
+function withPlace(idea) {
+  return { ...idea, cluster: idea.cluster ?? null, position: typeof idea.position === "number" ? idea.position : idea.at };
+}
+
+/** @param {any} raw @returns {Votes} */
+function votesFromSnapshot(raw) {
+  return {
+    mine: new Map(Object.entries(raw?.mine ?? {})),
+    totals: raw?.totals ? new Map(Object.entries(raw.totals)) : null,
+    voters: typeof raw?.voters === "number" ? raw.voters : 0,
   };
 }
 
@@ -144,7 +174,7 @@ export function apply(state, event, localNow = localSeconds()) {
       const mine = author === state.me.author;
       if (mine && isPrivateView(state) && !state.ideas.has(idea)) bumpTally(state, prompt, 1);
       /** @type {Idea} */
-      const stored = { idea, prompt, author, text, colour, at };
+      const stored = { idea, prompt, author, text, colour, at, cluster: null, position: at };
       if (event.hidden) stored.hidden = true;
       if (typeof event.name === "string") stored.name = event.name;
       state.ideas.set(idea, stored);
@@ -161,6 +191,9 @@ export function apply(state, event, localNow = localSeconds()) {
       const mine = current?.author === state.me.author;
       if (current && mine && isPrivateView(state)) bumpTally(state, current.prompt, -1);
       state.ideas.delete(event.idea);
+      state.votes.mine.delete(event.idea);
+      state.votes.totals?.delete(event.idea);
+      for (const cluster of event.dropped ?? []) state.clusters.delete(cluster);
       return { kind: "idea", id: event.idea, op: "deleted", mine };
     }
     case "idea.hidden": {
@@ -172,6 +205,29 @@ export function apply(state, event, localNow = localSeconds()) {
       state.ideas.set(event.idea, next);
       return { kind: "idea", id: event.idea, op: "hidden", mine: current.author === state.me.author };
     }
+    case "group.changed": {
+      // The server states where each touched idea and cluster ends up: apply as is.
+      for (const c of event.clusters) state.clusters.set(c.cluster, c);
+      const ideas = [];
+      for (const place of event.ideas) {
+        const current = state.ideas.get(place.idea);
+        if (!current) continue; // an idea this page does not see
+        state.ideas.set(place.idea, { ...current, prompt: place.prompt, cluster: place.cluster, position: place.position });
+        ideas.push(place.idea);
+      }
+      for (const cluster of event.dropped) {
+        state.clusters.delete(cluster);
+        state.votes.mine.delete(cluster);
+        state.votes.totals?.delete(cluster);
+      }
+      return { kind: "group", action: event.action, ideas, clusters: event.clusters.map((/** @type {Cluster} */ c) => c.cluster), dropped: event.dropped };
+    }
+    case "vote.changed": {
+      state.votes.voters = event.voters;
+      if (typeof event.mine === "number") state.votes.mine.set(event.item, event.mine);
+      if (typeof event.total === "number") (state.votes.totals ??= new Map()).set(event.item, event.total);
+      return { kind: "vote", item: event.item ?? null, mine: typeof event.mine === "number" };
+    }
     case "skip": // an event this person may not see: only its seq
       return { kind: "none" };
     case "tally":
@@ -182,15 +238,16 @@ export function apply(state, event, localNow = localSeconds()) {
       const wasPrivate = isPrivateView(state);
       state.room.phase = event.phase;
       state.done = { done: 0, present: state.done.present };
-      // Who sees what may have changed: a participant asks for the room as it is now.
-      const refetch = !isFacilitator(state) && (Boolean(event.reveal) || wasPrivate !== isPrivateView(state));
+      // Who sees what may have changed (ideas, totals): the page asks for the room as it is now.
+      const refetch = Boolean(event.reveal) || (!isFacilitator(state) && wasPrivate !== isPrivateView(state));
       return { kind: "phase", phase: event.phase, previous, refetch };
     }
     case "room.configured": {
-      const names = state.room.settings.show_authors;
+      const { show_authors: names, tallies } = state.room.settings;
       state.room.settings = { ...DEFAULT_SETTINGS, ...event.settings };
-      // Participants may see other ideas now; everyone may see (or lose) the authors' names.
-      return { kind: "settings", refetch: !isFacilitator(state) || names !== state.room.settings.show_authors };
+      // Participants may see other ideas now; everyone may see (or lose) the names or the totals.
+      const changed = names !== state.room.settings.show_authors || tallies !== state.room.settings.tallies;
+      return { kind: "settings", refetch: !isFacilitator(state) || changed };
     }
     case "timer.changed":
       state.room.timer = { ...NO_TIMER, ...event.timer };
@@ -345,4 +402,109 @@ export function formatClock(seconds) {
   const mm = String(m).padStart(2, "0");
   const ss = String(s).padStart(2, "0");
   return h ? `${h}:${mm}:${ss}` : `${mm}:${ss}`;
+}
+
+
+// -- grouping -------------------------------------------------------------------------
+
+/** @param {{position: number}} a @param {{position: number}} b @param {string} idA @param {string} idB */
+function byPlace(a, b, idA, idB) {
+  return a.position - b.position || (idA < idB ? -1 : idA > idB ? 1 : 0);
+}
+
+/** The clusters of a prompt, in order. @param {State} state @param {string} promptId @returns {Cluster[]} */
+export function clustersOf(state, promptId) {
+  return [...state.clusters.values()].filter((c) => c.prompt === promptId)
+    .sort((a, b) => byPlace(a, b, a.cluster, b.cluster));
+}
+
+/** The ideas of a cluster, in order. @param {State} state @param {string} clusterId @returns {Idea[]} */
+export function membersOf(state, clusterId) {
+  return [...state.ideas.values()].filter((i) => i.cluster === clusterId).sort((a, b) => byPlace(a, b, a.idea, b.idea));
+}
+
+/** The ideas of a prompt in no cluster, in order. @param {State} state @param {string} promptId @returns {Idea[]} */
+export function looseOf(state, promptId) {
+  return [...state.ideas.values()].filter((i) => i.prompt === promptId && !i.cluster)
+    .sort((a, b) => byPlace(a, b, a.idea, b.idea));
+}
+
+/** May this person group ideas now? Mirrors the server (`app/phases.py`); the server decides. @param {State} state */
+export function mayGroup(state) {
+  if (state.removed || !GROUPING_PHASES.has(state.room.phase)) return false;
+  if (isFacilitator(state)) return true;
+  return state.room.phase === "group" && state.room.settings.grouping === "everyone";
+}
+
+// -- voting ---------------------------------------------------------------------------
+
+/** May this person place dots now? @param {State} state */
+export function mayVote(state) {
+  return !state.removed && state.room.phase === "vote";
+}
+
+/** Can this idea or cluster take dots? Mirrors `app/voting.py`. @param {State} state @param {string} id */
+export function votable(state, id) {
+  const on = state.room.settings.vote_on;
+  if (state.clusters.has(id)) return on === "all" || on === "clusters";
+  const idea = state.ideas.get(id);
+  if (!idea || idea.hidden) return false;
+  return on === "ideas" || (on === "all" && !idea.cluster);
+}
+
+/** The per-item cap, never above the budget. @param {State} state */
+export function capOf(state) {
+  return Math.min(state.room.settings.vote_cap, state.room.settings.vote_budget);
+}
+
+/** Dots this person placed, on items that still take them. @param {State} state */
+export function dotsPlaced(state) {
+  let n = 0;
+  for (const [item, count] of state.votes.mine) if (votable(state, item)) n += count;
+  return n;
+}
+
+/** Dots this person has left. @param {State} state */
+export function dotsLeft(state) {
+  return Math.max(0, state.room.settings.vote_budget - dotsPlaced(state));
+}
+
+/** Are everyone's totals shown now? Mirrors `app/visibility.tallies_shown`. @param {State} state */
+export function talliesShown(state) {
+  return state.room.settings.tallies === "live" || RESULTS.has(state.room.phase);
+}
+
+/**
+ * The items of the vote ranked by dots, ties sharing a rank ("1, 2, 2, 4"); the
+ * board's order (prompt, then position) inside a tie. Twin of `app/results.py`.
+ * @param {State} state @returns {Ranked[]}
+ */
+export function ranking(state) {
+  const totals = state.votes.totals ?? new Map();
+  /** @type {{item: Omit<Ranked, "rank" | "tied">, order: [number, number, string]}[]} */
+  const items = [];
+  state.prompts.forEach((prompt, index) => {
+    for (const cluster of clustersOf(state, prompt.id)) {
+      if (!votable(state, cluster.cluster)) continue;
+      items.push({ item: { id: cluster.cluster, kind: "cluster", title: cluster.title, prompt: prompt.id,
+        votes: totals.get(cluster.cluster) ?? 0, ideas: membersOf(state, cluster.cluster) }, order: [index, cluster.position, cluster.cluster] });
+    }
+    for (const idea of [...state.ideas.values()].filter((i) => i.prompt === prompt.id)) {
+      if (!votable(state, idea.idea)) continue;
+      items.push({ item: { id: idea.idea, kind: "idea", title: idea.text, prompt: prompt.id,
+        votes: totals.get(idea.idea) ?? 0, ideas: [] }, order: [index, idea.position, idea.idea] });
+    }
+  });
+  items.sort((a, b) => b.item.votes - a.item.votes || a.order[0] - b.order[0] || a.order[1] - b.order[1]
+    || (a.order[2] < b.order[2] ? -1 : 1));
+  const counts = new Map();
+  for (const { item } of items) counts.set(item.votes, (counts.get(item.votes) ?? 0) + 1);
+  /** @type {Ranked[]} */
+  const ranked = [];
+  items.forEach(({ item }, index) => {
+    const previous = ranked[ranked.length - 1];
+    const rank = previous && previous.votes === item.votes ? previous.rank : index + 1;
+    ranked.push({ ...item, rank, tied: counts.get(item.votes) > 1 });
+  });
+  return ranked;
 }

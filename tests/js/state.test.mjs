@@ -55,7 +55,7 @@ describe("fromSnapshot", () => {
     const s = state();
     assert.ok(s.ideas instanceof Map);
     assert.deepEqual([...s.ideas.keys()].sort(), ["i1", "i2", "i3"]);
-    assert.deepEqual(s.ideas.get("i2"), { idea: "i2", prompt: "p1", author: OTHER, text: "Un concert", colour: "blue", at: 50 });
+    assert.deepEqual(s.ideas.get("i2"), { idea: "i2", prompt: "p1", author: OTHER, text: "Un concert", colour: "blue", at: 50, cluster: null, position: 50 });
   });
 
   test("indexes present people by public id", () => {
@@ -103,7 +103,7 @@ describe("apply", () => {
     assert.deepEqual(change, { kind: "idea", id: "i9", op: "added", mine: false });
     assert.equal(s.seq, 11);
     // stored as sent (text is text), without wire-only fields such as op_id, seq or type
-    assert.deepEqual(s.ideas.get("i9"), { idea: "i9", prompt: "p2", author: OTHER, text: "<b>Un bal</b>", colour: "green", at: 200 });
+    assert.deepEqual(s.ideas.get("i9"), { idea: "i9", prompt: "p2", author: OTHER, text: "<b>Un bal</b>", colour: "green", at: 200, cluster: null, position: 200 });
   });
 
   test("idea.added by me is marked mine", () => {
@@ -116,7 +116,7 @@ describe("apply", () => {
     const s = state();
     const change = apply(s, { type: "idea.edited", seq: 11, idea: "i1", text: "Un grand pique-nique", colour: "orange", at: 300 });
     assert.deepEqual(change, { kind: "idea", id: "i1", op: "edited", mine: true });
-    assert.deepEqual(s.ideas.get("i1"), { idea: "i1", prompt: "p1", author: ME, text: "Un grand pique-nique", colour: "orange", at: 100 });
+    assert.deepEqual(s.ideas.get("i1"), { idea: "i1", prompt: "p1", author: ME, text: "Un grand pique-nique", colour: "orange", at: 100, cluster: null, position: 100 });
     assert.equal(s.seq, 11);
   });
 
@@ -289,7 +289,7 @@ describe("phases", () => {
     ["participant", false, "write", "group", false, false], // nothing was private
     ["participant", false, "lobby", "write", false, false],
     ["participant", true, "group", "vote", false, false],
-    ["facilitator", true, "write", "group", true, false], // facilitators already see everything
+    ["facilitator", true, "write", "group", true, true], // what pages see changes: a fresh snapshot, facilitators too
     ["facilitator", true, "group", "write", false, false],
   ];
   for (const [role, privateWriting, from, to, reveal, refetch] of refetches) {
@@ -306,7 +306,7 @@ describe("settings", () => {
     const settings = { private_writing: true, show_authors: true, grouping: "facilitators", add_after_write: true,
       locked: true, timer_closes_writing: true };
     assert.deepEqual(apply(s, { type: "room.configured", seq: 11, settings }), { kind: "settings", refetch: true });
-    assert.deepEqual(s.room.settings, settings);
+    assert.deepEqual(s.room.settings, { ...settings, vote_budget: 5, vote_cap: 3, vote_on: "all", tallies: "hidden" });
     assert.deepEqual(apply(fstate({ role: "facilitator" }), { type: "room.configured", seq: 11, settings }),
       { kind: "settings", refetch: true }); // the names of the authors come with a snapshot
     assert.deepEqual(apply(fstate({ role: "facilitator" }), { type: "room.configured", seq: 11, settings: { ...settings, show_authors: false } }),
