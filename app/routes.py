@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from . import i18n, limits, protocol
+from . import i18n, limits, protocol, pseudonyms
 from .errors import Rejection
 from .service import Identity
 from .web import Essaim, bearer_or_cookie, set_identity_cookie
@@ -104,13 +104,20 @@ async def join_form(request: Request) -> Response:
     room = await essaim.service.room(room_id)
     if room is None:
         return render(request, "not_found.html", 404)
-    joined = await essaim.service.join(room_id, (form or {}).get("name", ""))
+    joined = await join_as_participant(essaim, room_id, (form or {}).get("name", ""))
     if not isinstance(joined, Identity):
         return render(request, "join.html", 400, room=room, proposed=proposed_name(), error=joined,
                       form=form or {})
     response = RedirectResponse(f"/rooms/{room_id}", status_code=303)
     set_identity_cookie(response, essaim.settings, room_id, essaim.tokens.participant(room_id, joined.participant_id))
     return response
+
+
+async def join_as_participant(essaim: Essaim, room_id: str, name: str) -> Identity | Rejection | None:
+    """Every way in for a participant: a pseudonym that passes for the facilitators is refused."""
+    if pseudonyms.reserved(name):
+        return Rejection("name.reserved")
+    return await essaim.service.join(room_id, name)
 
 
 async def qr_code(request: Request) -> Response:
@@ -249,7 +256,7 @@ async def api_join(request: Request) -> Response:
     body = await read_json(request, JoinRoom)
     if isinstance(body, Response):
         return body
-    joined = await essaim.service.join(room_id, body.name)
+    joined = await join_as_participant(essaim, room_id, body.name)
     if joined is None:
         return api_error(404, "room.not_found")
     if isinstance(joined, Rejection):
