@@ -54,7 +54,8 @@ class Throttle:
 
 
 class Guards:
-    def __init__(self, max_connections: int, max_per_address: int, clock: Clock = time.monotonic) -> None:
+    def __init__(self, max_connections: int, max_per_address: int, clock: Clock = time.monotonic,
+                 command_burst: int | None = None) -> None:
         self.max_connections = max_connections
         self.max_per_address = max_per_address  # 0: no cap
         self.max_per_participant = limits.SOCKETS_PER_PARTICIPANT
@@ -62,7 +63,7 @@ class Guards:
         self._addresses: Counter[str] = Counter()
         self._people: Counter[tuple[str, str]] = Counter()
         self.clock = clock
-        self.commands = Buckets(limits.COMMAND_BURST, limits.COMMANDS_PER_SECOND, clock)
+        self.commands = Buckets(command_burst or limits.COMMAND_BURST, limits.COMMANDS_PER_SECOND, clock)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Guards:
@@ -70,7 +71,8 @@ class Guards:
         if soft != resource.RLIM_INFINITY and settings.max_connections > soft:
             log.warning("ESSAIM_MAX_CONNECTIONS (%d) is above the open-file limit (%d): "
                         "the system will refuse sockets before Essaim does", settings.max_connections, soft)
-        return cls(settings.max_connections, settings.max_connections_per_address)
+        return cls(settings.max_connections, settings.max_connections_per_address,
+                   command_burst=settings.command_burst)
 
     def connect(self, address: str) -> Rejection | None:
         """Count a new socket, or say why not (then nothing is counted)."""

@@ -39,6 +39,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("ESSAIM_MAX_CONNECTIONS", "4000", "ceiling of simultaneous websockets for the whole server (keep below `ulimit -n`)"),
     Spec("ESSAIM_MAX_CONNECTIONS_PER_ADDRESS", "1000",
          "simultaneous websockets from one client address; 0 for none (a town hall shares one address)"),
+    Spec("ESSAIM_COMMAND_BURST", "", "commands a person may send at once before the steady rate applies "
+         "(default: COMMAND_BURST, 40); raise it for load tests and scripts"),
 )
 _DEFAULTS = {spec.env: spec.default for spec in SPECS}
 
@@ -59,6 +61,7 @@ class Settings:
     log_level: str
     max_connections: int = 4000
     max_connections_per_address: int = 1000
+    command_burst: int | None = None  # None: limits.COMMAND_BURST
 
     @property
     def secure_cookies(self) -> bool:
@@ -93,6 +96,7 @@ def load(overrides: Mapping[str, str] | None = None, environ: Mapping[str, str] 
         max_connections=_count(get("ESSAIM_MAX_CONNECTIONS"), "ESSAIM_MAX_CONNECTIONS", minimum=1),
         max_connections_per_address=_count(get("ESSAIM_MAX_CONNECTIONS_PER_ADDRESS"),
                                            "ESSAIM_MAX_CONNECTIONS_PER_ADDRESS", minimum=0),
+        command_burst=_count(burst, "ESSAIM_COMMAND_BURST", minimum=1) if (burst := get("ESSAIM_COMMAND_BURST")) else None,
     )
 
 

@@ -32,7 +32,9 @@ class Server:
         self.ws_url = f"ws://127.0.0.1:{self.port}"
         self.origin = self.url
         self.env = {**os.environ, "ESSAIM_DATA_DIR": str(data_dir), "ESSAIM_PORT": str(self.port),
-                    "ESSAIM_HOST": "127.0.0.1", "ESSAIM_LOG_LEVEL": "warning", **env}
+                    "ESSAIM_HOST": "127.0.0.1", "ESSAIM_LOG_LEVEL": "warning",
+                    # These tests are scripted bursts; the rate limit has its own tests.
+                    "ESSAIM_COMMAND_BURST": "1000000", **env}
         self.process: subprocess.Popen[bytes] | None = None
         self.log_path = data_dir.parent / f"server-{self.port}.log"
 
