@@ -7,6 +7,10 @@ import { setCatalogue, t } from "./i18n.js";
 import { phaseInstruction, phaseLabel } from "./phases.js";
 import { setUpShare } from "./share.js";
 import { Board } from "./views/board.js";
+import { Dragging } from "./views/drag.js";
+import { GroupingBar } from "./views/grouping.js";
+import { Results, VoteStatus } from "./views/voting.js";
+import { dotsLeft, mayGroup } from "./state.js";
 import { FacilitationPanel } from "./views/facilitation.js";
 import { PhasePanel } from "./views/phase.js";
 import { PresenceView } from "./views/presence.js";
@@ -33,7 +37,13 @@ const client = new RoomClient(config, {
 });
 
 /** @param {{type: string, [key: string]: unknown}} command */
-const send = (command) => client.send(command);
+const send = (command) => {
+  const op = client.send(command);
+  if (/^(cluster|ideas|group)\./.test(command.type)) mine.add(op.op_id);
+  return op;
+};
+/** Op ids of my own grouping commands, to word what they did when they come back. @type {Set<string>} */
+const mine = new Set();
 
 const board = new Board(byId("board"), config, {
   add: (prompt, text, colour) => send({ type: "idea.add", prompt, text, colour }),
@@ -43,7 +53,21 @@ const board = new Board(byId("board"), config, {
   addPrompt: (title) => send({ type: "prompt.add", title }),
   renamePrompt: (prompt, title) => send({ type: "prompt.rename", prompt, title }),
   deletePrompt: (prompt) => send({ type: "prompt.delete", prompt }),
+  send,
+  selectionChanged: () => client.state && drawGrouping(client.state),
 });
+const groupingBar = new GroupingBar(byId("group-bar"), board.selected, send, () => {
+  board.selected.clear();
+  for (const box of document.querySelectorAll("#board input[data-select]")) {
+    /** @type {HTMLInputElement} */ (box).checked = false;
+    box.closest(".idea")?.classList.remove("selected");
+  }
+  if (client.state) drawGrouping(client.state);
+});
+new Dragging(byId("board"), (id) => client.state?.ideas.get(id)?.cluster ?? null, send);
+const voteStatus = new VoteStatus(byId("vote-status"));
+const results = new Results(byId("results"));
+
 const phasePanel = new PhasePanel((done) => client.connection.sendFrame({ type: "done", done }));
 const facilitation = new FacilitationPanel(send);
 const presence = new PresenceView(send);
@@ -63,14 +87,24 @@ function drawAll(state) {
   board.reset(state);
   board.showPending(client.connection.queue); // kept from before a reload or a lost connection
   presence.draw(state);
+  drawGrouping(state);
+  voteStatus.draw(state);
+  results.draw(state);
 }
 
-/** @param {Change} change @param {State} state */
-function onChange(change, state) {
+/** @param {State} state */
+function drawGrouping(state) {
+  groupingBar.draw(state, mayGroup(state) && !["vote", "results", "roadmap", "closed"].includes(state.room.phase));
+}
+
+/** @param {Change} change @param {State} state @param {any} event */
+function onChange(change, state, event) {
   switch (change.kind) {
     case "idea":
-      if (change.op === "deleted") board.drop(change.id);
-      else board.place(/** @type {any} */ (state.ideas.get(change.id)));
+      if (change.op === "deleted") {
+        board.drop(change.id);
+        board.arrange(); // a cluster its last idea left may be gone
+      } else board.place(/** @type {any} */ (state.ideas.get(change.id)));
       board.refreshCounts();
       if (change.op === "added" && !change.mine) count("js.announce.new_ideas");
       return;
@@ -88,12 +122,17 @@ function onChange(change, state) {
       facilitation.draw(state);
       timer.draw(state);
       if (!change.refetch) board.reset(state); // else the snapshot on its way redraws it
+      drawGrouping(state);
+      voteStatus.draw(state);
+      results.draw(state);
       say(t("js.announce.phase", { phase: phaseLabel(change.phase), instruction: phaseInstruction(change.phase) }));
       return;
     case "settings":
       facilitation.drawSettings(state);
       phasePanel.draw(state);
       if (!change.refetch) board.reset(state);
+      drawGrouping(state);
+      voteStatus.draw(state);
       return;
     case "timer":
       timer.draw(state, true);
@@ -104,6 +143,26 @@ function onChange(change, state) {
       return;
     case "done":
       facilitation.drawDone(state);
+      return;
+    case "group": {
+      board.arrange();
+      for (const id of change.clusters) {
+        const cluster = state.clusters.get(id);
+        if (cluster) board.clusterBox(cluster);
+      }
+      drawGrouping(state);
+      results.draw(state);
+      const own = typeof event.op_id === "string" && mine.delete(event.op_id);
+      if (own) say(t(`js.announce.group.${change.action === "group.undo" ? "undone" : "done"}`));
+      else count("js.announce.grouping");
+      return;
+    }
+    case "vote":
+      board.refreshDots(change.item);
+      if (!change.item) board.refreshDots(null);
+      voteStatus.draw(state);
+      results.draw(state);
+      if (change.mine) say(t("js.vote.left", { count: dotsLeft(state), budget: state.room.settings.vote_budget }));
       return;
   }
 }

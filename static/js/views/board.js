@@ -9,7 +9,10 @@
  */
 import { h, keepTogether } from "../dom.js";
 import { t } from "../i18n.js";
-import { ideasOf, isPrivateView, mayChange, mayHide, mayWrite, totalOf } from "../state.js";
+import {
+  capOf, clustersOf, ideasOf, isPrivateView, mayChange, mayGroup, mayHide, mayVote, mayWrite, membersOf, talliesShown,
+  totalOf, votable,
+} from "../state.js";
 
 /** @typedef {import("../state.js").State} State */
 /** @typedef {import("../state.js").Idea} Idea */
@@ -24,9 +27,12 @@ import { ideasOf, isPrivateView, mayChange, mayHide, mayWrite, totalOf } from ".
  *   addPrompt: (title: string) => void,
  *   renamePrompt: (prompt: string, title: string) => void,
  *   deletePrompt: (prompt: string) => void,
+ *   send: (command: {type: string, [key: string]: unknown}) => void,
+ *   selectionChanged: () => void,
  * }} Actions
  * @typedef {{section: HTMLElement, list: HTMLElement, count: HTMLElement, title: HTMLElement,
- *   number: HTMLElement, tools: HTMLElement, composer: HTMLFormElement}} PromptNodes
+ *   number: HTMLElement, tools: HTMLElement, composer: HTMLFormElement, clusters: HTMLElement}} PromptNodes
+ * @typedef {{box: HTMLElement, list: HTMLElement, title: HTMLElement, count: HTMLElement, extras: HTMLElement}} ClusterNodes
  */
 
 export class Board {
@@ -37,21 +43,41 @@ export class Board {
     this.actions = actions;
     /** @type {Map<string, HTMLElement>} */ this.cards = new Map();
     /** @type {Map<string, PromptNodes>} */ this.prompts = new Map();
+    /** @type {Map<string, ClusterNodes>} */ this.clusters = new Map();
+    /** Ideas ticked for grouping. @type {Set<string>} */ this.selected = new Set();
+    /** The mode the cards were drawn for: "write", "group", "vote" or "results". */
+    this.mode = "";
     /** @type {State | null} */ this.state = null;
     /** @type {HTMLFormElement | null} */ this.addPromptForm = null;
     root.addEventListener("click", (event) => this.onClick(event));
     root.addEventListener("submit", (event) => this.onSubmit(event));
     root.addEventListener("keydown", (event) => this.onKeydown(event));
     root.addEventListener("input", (event) => this.onInput(event));
+    root.addEventListener("change", (event) => {
+      const box = /** @type {HTMLInputElement} */ (event.target);
+      if (!box.dataset?.select) return;
+      if (box.checked) this.selected.add(box.dataset.select);
+      else this.selected.delete(box.dataset.select);
+      box.closest(".idea")?.classList.toggle("selected", box.checked);
+      this.actions.selectionChanged();
+    });
   }
 
   /** Draw everything from a fresh state (snapshot, phase, role). Composers and their drafts survive. @param {State} state */
   reset(state) {
     this.state = state;
     this.syncPrompts();
-    for (const nodes of this.prompts.values()) nodes.list.replaceChildren();
+    for (const nodes of this.prompts.values()) {
+      nodes.list.replaceChildren();
+      nodes.clusters.replaceChildren();
+    }
     this.cards.clear();
-    for (const prompt of state.prompts) for (const idea of ideasOf(state, prompt.id)) this.place(idea);
+    this.clusters.clear();
+    this.mode = this.modeOf(state);
+    for (const id of [...this.selected]) if (!state.ideas.has(id) || this.mode !== "group") this.selected.delete(id);
+    this.arrange();
+    this.root.classList.toggle("grouping", this.mode === "group");
+    this.root.classList.toggle("voting", this.mode === "vote");
     this.refreshWriting();
     this.refreshCounts();
     this.root.dataset.ready = "yes";
@@ -102,7 +128,8 @@ export class Board {
     const count = h("span", { class: "prompt-count" });
     const title = h("span", { class: "prompt-text" }, [keepTogether(prompt.title)]);
     const number = h("span", { class: "prompt-number" });
-    const list = h("ul", { class: "ideas", attrs: { "aria-labelledby": headingId } });
+    const list = h("ul", { class: "ideas", dataset: { prompt: prompt.id }, attrs: { "aria-labelledby": headingId } });
+    const clusters = h("div", { class: "clusters", dataset: { prompt: prompt.id } });
     const tools = h("div", { class: "prompt-tools", hidden: true }, [
       h("button", { type: "button", class: "button small", dataset: { action: "rename-prompt", prompt: prompt.id },
         attrs: { "aria-describedby": headingId } }, [t("js.prompt.rename"), h("span", { class: "visually-hidden" }, [` ${t("js.prompt.the_prompt")}`])]),
@@ -113,10 +140,11 @@ export class Board {
     const section = h("section", { class: "prompt", id: `prompt-${prompt.id}`, attrs: { "aria-labelledby": headingId } }, [
       h("h2", { id: headingId, class: "prompt-title" }, [number, title, " ", count]),
       tools,
+      clusters,
       list,
       composer,
     ]);
-    return { section, list, count, title, number, tools, composer };
+    return { section, list, count, title, number, tools, composer, clusters };
   }
 
   /** @param {Prompt} prompt */
@@ -185,14 +213,125 @@ export class Board {
     return `essaim:draft:${this.config.room}:${promptId}`;
   }
 
+  /** @param {State} state @returns {string} what the cards offer: grouping, dots, results, or writing */
+  modeOf(state) {
+    if (mayVote(state)) return "vote";
+    if (talliesShown(state) && ["results", "roadmap", "closed"].includes(state.room.phase)) return "results";
+    if (mayGroup(state)) return "group";
+    return "write";
+  }
+
   /** A confirmed idea: draw it, or redraw it in place. @param {Idea} idea */
   place(idea) {
     const old = this.cards.get(idea.idea);
     if (old?.querySelector(".edit-form")) return; // someone is editing it here: do not pull the rug
     const card = this.card(idea, null);
     if (old) old.replaceWith(card);
-    else this.prompts.get(idea.prompt)?.list.append(card);
+    else this.containerOf(idea)?.append(card);
     this.cards.set(idea.idea, card);
+    if (!old) this.arrange();
+  }
+
+  /** @param {Idea} idea */
+  containerOf(idea) {
+    if (idea.cluster) return this.clusters.get(idea.cluster)?.list ?? null;
+    return this.prompts.get(idea.prompt)?.list ?? null;
+  }
+
+  /**
+   * Put every cluster box and card where the state says, in order, moving the
+   * existing nodes (no redraw); the focused element keeps the focus.
+   */
+  arrange() {
+    const state = this.state;
+    if (!state) return;
+    const focused = /** @type {HTMLElement | null} */ (document.activeElement);
+    const grouped = !isPrivateView(state);
+    for (const [id, nodes] of this.clusters) {
+      if (!state.clusters.has(id) || !grouped) {
+        nodes.box.remove();
+        this.clusters.delete(id);
+      }
+    }
+    for (const prompt of state.prompts) {
+      const nodes = this.prompts.get(prompt.id);
+      if (!nodes) continue;
+      const boxes = grouped ? clustersOf(state, prompt.id).map((cluster) => this.clusterBox(cluster)) : [];
+      reorder(nodes.clusters, boxes);
+      for (const cluster of grouped ? clustersOf(state, prompt.id) : []) {
+        const box = /** @type {ClusterNodes} */ (this.clusters.get(cluster.cluster));
+        reorder(box.list, membersOf(state, cluster.cluster).map((idea) => this.cardFor(idea)));
+        box.count.textContent = t("js.cluster.count", { count: box.list.children.length });
+      }
+      const loose = ideasOf(state, prompt.id).filter((idea) => !grouped || !idea.cluster || !state.clusters.has(idea.cluster))
+        .sort((a, b) => a.position - b.position || (a.idea < b.idea ? -1 : 1));
+      const pendingCards = [...nodes.list.querySelectorAll(":scope > li.pending")].filter((n) => !this.isCard(n));
+      reorder(nodes.list, [...loose.map((idea) => this.cardFor(idea)), ...pendingCards]);
+    }
+    if (focused && focused.isConnected && document.activeElement !== focused) focused.focus();
+  }
+
+  /** @param {Element} node */
+  isCard(node) {
+    return [...this.cards.values()].includes(/** @type {HTMLElement} */ (node));
+  }
+
+  /** @param {Idea} idea */
+  cardFor(idea) {
+    let card = this.cards.get(idea.idea);
+    if (!card) {
+      card = this.card(idea, null);
+      this.cards.set(idea.idea, card);
+    }
+    return card;
+  }
+
+  /** A cluster's box, made once and kept up to date. @param {import("../state.js").Cluster} cluster */
+  clusterBox(cluster) {
+    let nodes = this.clusters.get(cluster.cluster);
+    if (!nodes) {
+      const headingId = `cluster-title-${cluster.cluster}`;
+      const title = h("span", { class: "cluster-name" });
+      const count = h("span", { class: "cluster-count" });
+      const extras = h("div", { class: "cluster-extras" });
+      const list = h("ul", { class: "ideas cluster-ideas", dataset: { cluster: cluster.cluster }, attrs: { "aria-labelledby": headingId } });
+      const box = h("section", { class: "cluster", id: `cluster-${cluster.cluster}`, dataset: { cluster: cluster.cluster },
+        attrs: { "aria-labelledby": headingId } }, [
+        h("h3", { class: "cluster-title", id: headingId }, [h("span", { class: "cluster-eyebrow" }, [t("js.cluster.label")]), " ", title, " ", count]),
+        extras,
+        list,
+      ]);
+      nodes = { box, list, title, count, extras };
+      this.clusters.set(cluster.cluster, nodes);
+    }
+    if (nodes.title.textContent !== cluster.title) nodes.title.textContent = cluster.title;
+    this.drawClusterExtras(cluster, nodes);
+    return nodes.box;
+  }
+
+  /** Tools (grouping), dots (vote) or the count of dots (results) of a cluster. @param {import("../state.js").Cluster} cluster @param {ClusterNodes} nodes */
+  drawClusterExtras(cluster, nodes) {
+    const state = /** @type {State} */ (this.state);
+    const key = `${this.mode}|${cluster.title}|${this.dotKey(cluster.cluster)}|${state.clusters.size}`;
+    if (nodes.extras.dataset.key === key) return;
+    nodes.extras.dataset.key = key;
+    const parts = [];
+    if (this.mode === "group") {
+      const id = cluster.cluster;
+      const label = { "aria-describedby": `cluster-title-${id}` };
+      parts.push(h("div", { class: "idea-tools" }, [
+        h("button", { type: "button", class: "button small", dataset: { action: "rename-cluster", cluster: id }, attrs: label }, [t("js.cluster.rename")]),
+        h("button", { type: "button", class: "button small", dataset: { action: "cluster-up", cluster: id }, attrs: label }, [t("js.cluster.up")]),
+        h("button", { type: "button", class: "button small", dataset: { action: "cluster-down", cluster: id }, attrs: label }, [t("js.cluster.down")]),
+        state.clusters.size > 1
+          ? h("button", { type: "button", class: "button small", dataset: { action: "merge-cluster", cluster: id }, attrs: label }, [t("js.cluster.merge")])
+          : null,
+        h("button", { type: "button", class: "button small danger", dataset: { action: "dissolve-cluster", cluster: id }, attrs: label }, [t("js.cluster.dissolve")]),
+      ]));
+    }
+    const dots = this.dotsFor(cluster.cluster, cluster.title);
+    if (dots) parts.push(dots);
+    nodes.extras.replaceChildren(...parts);
   }
 
   /** @param {string} id */
@@ -222,7 +361,19 @@ export class Board {
         ])
       : null;
     const classes = `idea colour-${idea.colour}${pending ? " pending" : ""}${idea.hidden ? " hidden-idea" : ""}`;
+    const grouping = !pending && this.mode === "group" && !idea.hidden;
+    const select = grouping
+      ? h("label", { class: "select" }, [
+          h("input", { type: "checkbox", checked: this.selected.has(idea.idea), dataset: { select: idea.idea },
+            attrs: { "aria-describedby": labelId } }),
+          h("span", {}, [t("js.group.select")]),
+        ])
+      : null;
+    const handle = grouping
+      ? h("span", { class: "drag-handle", dataset: { drag: idea.idea }, title: t("js.group.drag"), attrs: { "aria-hidden": "true" } }, ["⠿"])
+      : null;
     return h("li", { class: classes, dataset: { id: idea.idea, prompt: idea.prompt } }, [
+      handle,
       h("p", { class: "idea-text", id: labelId }, [idea.text]),
       h("p", { class: "idea-meta" }, [
         idea.name ? h("span", { class: "idea-author" }, [t("js.idea.by", { name: idea.name })]) : null,
@@ -230,8 +381,61 @@ export class Board {
         idea.hidden ? h("span", { class: "tag hidden-tag" }, [t("js.idea.hidden")]) : null,
         pending ? h("span", { class: "tag pending-tag" }, [pending]) : null,
       ]),
+      select,
+      pending ? null : this.dotsFor(idea.idea, idea.text),
       tools,
     ]);
+  }
+
+  /** @param {string} item */
+  dotKey(item) {
+    const state = /** @type {State} */ (this.state);
+    return `${state.votes.mine.get(item) ?? 0}/${state.votes.totals?.get(item) ?? "-"}`;
+  }
+
+  /**
+   * The dots of an item: "+"/"−" and my count while voting (the count of everyone's
+   * too if shown), the total once the results are out. Text says it all; the dots
+   * drawn are a bonus, never the only sign.
+   * @param {string} item @param {string} title
+   */
+  dotsFor(item, title) {
+    const state = /** @type {State} */ (this.state);
+    if (!state || (this.mode !== "vote" && this.mode !== "results") || !votable(state, item)) return null;
+    const total = state.votes.totals?.get(item) ?? 0;
+    const totalText = talliesShown(state) ? t("js.vote.total", { count: total }) : "";
+    if (this.mode === "results") return h("p", { class: "dots result-dots", dataset: { dots: item } }, [totalText]);
+    const mine = state.votes.mine.get(item) ?? 0;
+    const cap = capOf(state);
+    const name = title.length > 60 ? `${title.slice(0, 59)}…` : title;
+    return h("div", { class: "dots", dataset: { dots: item } }, [
+      h("span", { class: "dot-marks", attrs: { "aria-hidden": "true" } }, ["●".repeat(mine) + "○".repeat(Math.max(0, cap - mine))]),
+      h("span", { class: "dot-count" }, [t("js.vote.mine", { count: mine, cap })]),
+      totalText ? h("span", { class: "dot-total" }, [totalText]) : null,
+      h("button", { type: "button", class: "button small primary", dataset: { action: "vote-add", item },
+        attrs: { "aria-label": t("js.vote.add_label", { title: name, count: mine, cap }) } }, [t("js.vote.add")]),
+      h("button", { type: "button", class: "button small", dataset: { action: "vote-remove", item }, disabled: mine === 0,
+        attrs: { "aria-label": t("js.vote.remove_label", { title: name }) } }, [t("js.vote.remove")]),
+    ]);
+  }
+
+  /** Redraw the dots of one item (a vote came in), keeping the focus on the button pressed. @param {string | null} item */
+  refreshDots(item) {
+    const state = this.state;
+    if (!state) return;
+    const items = item ? [item] : [...this.cards.keys(), ...this.clusters.keys()];
+    for (const id of items) {
+      const old = this.root.querySelector(`[data-dots="${CSS.escape(id)}"]`);
+      const title = state.clusters.get(id)?.title ?? state.ideas.get(id)?.text ?? "";
+      const fresh = this.dotsFor(id, title);
+      if (!old || !fresh) continue;
+      const action = /** @type {HTMLElement | null} */ (document.activeElement)?.closest?.(`[data-dots="${CSS.escape(id)}"]`)
+        ? /** @type {HTMLElement} */ (document.activeElement).dataset.action : null;
+      old.replaceWith(fresh);
+      const again = /** @type {HTMLButtonElement | null} */ (fresh.querySelector(`[data-action="${action}"]`));
+      if (again && !again.disabled) again.focus();
+      else if (action) /** @type {HTMLElement | null} */ (fresh.querySelector("button:not([disabled])"))?.focus();
+    }
   }
 
   /** Show the operations still waiting for the server. @param {Op[]} ops */
@@ -297,6 +501,16 @@ export class Board {
       const title = /** @type {HTMLInputElement} */ (form.elements.namedItem("title")).value;
       if (title.trim()) this.actions.renamePrompt(id, title);
       this.closePromptForm(id, "rename-prompt");
+    } else if (form.classList.contains("cluster-form")) {
+      event.preventDefault();
+      const cluster = form.dataset.cluster ?? "";
+      const data = new FormData(form);
+      if (form.dataset.kind === "rename" && String(data.get("title") ?? "").trim()) {
+        this.actions.send({ type: "cluster.rename", cluster, title: String(data.get("title")) });
+      } else if (form.dataset.kind === "merge" && data.get("into")) {
+        this.actions.send({ type: "cluster.merge", cluster, into: String(data.get("into")) });
+      }
+      this.closeClusterForm(cluster);
     } else if (form.classList.contains("prompt-adder")) {
       event.preventDefault();
       const field = /** @type {HTMLInputElement} */ (form.elements.namedItem("title"));
@@ -354,7 +568,17 @@ export class Board {
     if (!button) return;
     const id = button.dataset.idea ?? "";
     const prompt = button.dataset.prompt ?? "";
+    const cluster = button.dataset.cluster ?? "";
+    const send = this.actions.send;
     switch (button.dataset.action) {
+      case "vote-add": return send({ type: "vote.add", item: button.dataset.item });
+      case "vote-remove": return send({ type: "vote.remove", item: button.dataset.item });
+      case "rename-cluster": return this.openClusterRename(cluster);
+      case "cluster-up": return this.moveCluster(cluster, -1);
+      case "cluster-down": return this.moveCluster(cluster, 1);
+      case "merge-cluster": return this.openMerge(cluster);
+      case "dissolve-cluster": return send({ type: "cluster.dissolve", cluster });
+      case "cancel-cluster-form": return this.closeClusterForm(cluster);
       case "edit": return this.openEditor(id);
       case "cancel-edit": return this.closeEditor(id);
       case "delete": return this.confirmDelete(id);
@@ -379,6 +603,67 @@ export class Board {
         return;
       }
     }
+  }
+
+  /** Up or down among the clusters of its prompt. @param {string} clusterId @param {number} step */
+  moveCluster(clusterId, step) {
+    const state = this.state;
+    const cluster = state?.clusters.get(clusterId);
+    if (!state || !cluster) return;
+    const order = clustersOf(state, cluster.prompt).map((c) => c.cluster);
+    const index = order.indexOf(clusterId);
+    if (step < 0 && index > 0) this.actions.send({ type: "cluster.move", cluster: clusterId, before: order[index - 1] });
+    else if (step > 0 && index < order.length - 2) this.actions.send({ type: "cluster.move", cluster: clusterId, before: order[index + 2] });
+    else if (step > 0 && index === order.length - 2) this.actions.send({ type: "cluster.move", cluster: clusterId });
+  }
+
+  /** @param {string} clusterId */
+  openClusterRename(clusterId) {
+    const nodes = this.clusters.get(clusterId);
+    const cluster = this.state?.clusters.get(clusterId);
+    if (!nodes || !cluster) return;
+    const fieldId = `cluster-rename-${clusterId}`;
+    const form = h("form", { class: "cluster-form", dataset: { cluster: clusterId, kind: "rename" } }, [
+      h("label", { htmlFor: fieldId }, [t("js.cluster.rename_label")]),
+      h("input", { id: fieldId, name: "title", value: cluster.title, maxLength: 120, autocomplete: "off", required: true }),
+      h("div", { class: "idea-tools" }, [
+        h("button", { type: "submit", class: "button small primary" }, [t("js.idea.save")]),
+        h("button", { type: "button", class: "button small", dataset: { action: "cancel-cluster-form", cluster: clusterId } }, [t("js.idea.cancel")]),
+      ]),
+    ]);
+    nodes.extras.replaceChildren(form);
+    nodes.extras.dataset.key = "";
+    /** @type {HTMLInputElement} */ (form.querySelector("input")).select();
+  }
+
+  /** @param {string} clusterId */
+  openMerge(clusterId) {
+    const nodes = this.clusters.get(clusterId);
+    const state = this.state;
+    if (!nodes || !state) return;
+    const fieldId = `cluster-merge-${clusterId}`;
+    const others = [...state.clusters.values()].filter((c) => c.cluster !== clusterId);
+    const form = h("form", { class: "cluster-form", dataset: { cluster: clusterId, kind: "merge" } }, [
+      h("label", { htmlFor: fieldId }, [t("js.cluster.merge_label")]),
+      h("select", { id: fieldId, name: "into" }, others.map((c) => h("option", { value: c.cluster }, [c.title]))),
+      h("div", { class: "idea-tools" }, [
+        h("button", { type: "submit", class: "button small primary" }, [t("js.cluster.merge_go")]),
+        h("button", { type: "button", class: "button small", dataset: { action: "cancel-cluster-form", cluster: clusterId } }, [t("js.idea.cancel")]),
+      ]),
+    ]);
+    nodes.extras.replaceChildren(form);
+    nodes.extras.dataset.key = "";
+    /** @type {HTMLSelectElement} */ (form.querySelector("select")).focus();
+  }
+
+  /** @param {string} clusterId */
+  closeClusterForm(clusterId) {
+    const nodes = this.clusters.get(clusterId);
+    const cluster = this.state?.clusters.get(clusterId);
+    if (!nodes || !cluster) return;
+    nodes.extras.dataset.key = "";
+    this.drawClusterExtras(cluster, nodes);
+    /** @type {HTMLElement | null} */ (nodes.extras.querySelector("button"))?.focus();
   }
 
   /** @param {string} promptId */
@@ -478,4 +763,17 @@ export class Board {
     nodes.tools.hidden = false;
     /** @type {HTMLElement | null} */ (nodes.tools.querySelector(`[data-action="${focusAction}"]`))?.focus();
   }
+}
+
+/**
+ * Make `parent`'s children exactly `wanted`, in order, moving only the nodes out
+ * of place (keyed nodes keep their state, and screen readers their position).
+ * @param {HTMLElement} parent @param {HTMLElement[]} wanted
+ */
+function reorder(parent, wanted) {
+  const keep = new Set(wanted);
+  for (const child of [...parent.children]) if (!keep.has(/** @type {HTMLElement} */ (child))) child.remove();
+  wanted.forEach((node, index) => {
+    if (parent.children[index] !== node) parent.insertBefore(node, parent.children[index] ?? null);
+  });
 }

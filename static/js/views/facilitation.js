@@ -26,10 +26,13 @@ export class FacilitationPanel {
       const phase = button.dataset.phase ?? "";
       if (phase !== this.state.room.phase) this.send({ type: "room.phase", phase });
     });
-    byId("settings").addEventListener("change", (event) => {
+    for (const id of ["settings", "vote-settings"]) byId(id).addEventListener("change", (event) => {
       const input = /** @type {HTMLInputElement} */ (event.target);
       if (input.type === "checkbox") this.send({ type: "room.configure", [input.name]: input.checked });
       else if (input.type === "radio" && input.checked) this.send({ type: "room.configure", [input.name]: input.value });
+      else if (input.type === "number" && input.checkValidity() && input.value) {
+        this.send({ type: "room.configure", [input.name]: Number(input.value) });
+      }
     });
     byId("timer-controls").addEventListener("click", (event) => {
       const button = /** @type {HTMLElement} */ (event.target).closest("button[data-timer]");
@@ -75,9 +78,10 @@ export class FacilitationPanel {
   /** @param {State} state */
   drawSettings(state) {
     const settings = /** @type {Record<string, unknown>} */ (state.room.settings);
-    for (const node of byId("settings").querySelectorAll("input")) {
+    for (const node of document.querySelectorAll("#settings input, #vote-settings input")) {
       const input = /** @type {HTMLInputElement} */ (node);
       if (input.type === "checkbox") input.checked = Boolean(settings[input.name]);
+      else if (input.type === "number") input.value = String(settings[input.name] ?? "");
       else input.checked = settings[input.name] === input.value;
     }
   }

@@ -1,0 +1,65 @@
+// @ts-check
+/**
+ * The vote in words: dots left and how many people voted while voting; the
+ * ranked results once they are out (ties said as ties, the ideas of each
+ * cluster listed). The placing itself is on each item (see board.js).
+ */
+import { h } from "../dom.js";
+import { t } from "../i18n.js";
+import { dotsLeft, mayVote, ranking, talliesShown } from "../state.js";
+
+/** @typedef {import("../state.js").State} State */
+
+export class VoteStatus {
+  /** @param {HTMLElement} root */
+  constructor(root) {
+    this.root = root;
+    this.left = h("p", { class: "vote-left" });
+    this.voters = h("p", { class: "vote-voters" });
+    root.replaceChildren(this.left, this.voters);
+  }
+
+  /** @param {State} state */
+  draw(state) {
+    const open = mayVote(state);
+    this.root.hidden = !open;
+    if (!open) return;
+    const left = dotsLeft(state);
+    this.left.textContent = t("js.vote.left", { count: left, budget: state.room.settings.vote_budget });
+    this.voters.textContent = t("js.vote.voters", { count: state.votes.voters })
+      + (talliesShown(state) ? "" : ` ${t("js.vote.hidden")}`);
+  }
+}
+
+export class Results {
+  /** @param {HTMLElement} root */
+  constructor(root) {
+    this.root = root;
+  }
+
+  /** @param {State} state */
+  draw(state) {
+    const shown = talliesShown(state) && ["results", "roadmap", "closed"].includes(state.room.phase);
+    this.root.hidden = !shown;
+    if (!shown) return;
+    const ranked = ranking(state);
+    const list = h("ol", { class: "results-list" }, ranked.map((item) => h("li", { class: `result result-${item.kind}` }, [
+      h("p", { class: "result-head" }, [
+        h("span", { class: "result-rank" }, [item.tied ? t("js.results.rank_tied", { rank: item.rank }) : t("js.results.rank", { rank: item.rank })]),
+        " ",
+        h("span", { class: "result-title" }, [item.title]),
+        " ",
+        h("span", { class: "result-votes" }, [t("js.vote.total", { count: item.votes })]),
+      ]),
+      item.ideas.length
+        ? h("ul", { class: "result-ideas", attrs: { "aria-label": t("js.results.ideas_of", { title: item.title }) } },
+          item.ideas.map((idea) => h("li", {}, [idea.text])))
+        : null,
+    ])));
+    this.root.replaceChildren(
+      h("h2", { id: "results-title" }, [t("js.results.title")]),
+      h("p", { class: "hint" }, [t("js.vote.voters", { count: state.votes.voters })]),
+      ranked.length ? list : h("p", {}, [t("js.results.empty")]),
+    );
+  }
+}

@@ -1,0 +1,191 @@
+"""From a wall of ideas to ranked clusters in real Chromium: a phone that only taps, a
+laptop driven by the keyboard alone, a facilitator who drags with the mouse, the
+projector. The tests run in file order and share the room, like a session.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.support.server import Server
+
+from .conftest import PHONE, Session, screenshot
+from .test_facilitation import AXE, axe_violations, card, go_to
+
+pytestmark = pytest.mark.browser
+
+IDEAS = ["Un pique-nique partagé", "Un bal sur la place", "Une fresque avec l’école", "Des jeux en bois",
+         "Une chorale de quartier"]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    server = Server(tmp_path_factory.mktemp("browser-grouping") / "data").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def facilitator(server: Server, session: Session) -> Page:
+    page = session.page()
+    page.goto(server.url + "/")
+    page.get_by_label("Titre de l’atelier").fill("Notre journée citoyenne")
+    page.get_by_label("Votre nom d’animateur·rice").fill("Nadia")
+    page.get_by_role("radio", name=re.compile(r"^Remue-méninges")).check()
+    page.get_by_role("button", name="Créer l’atelier").click()
+    page.wait_for_url(re.compile(r"/rooms/[^/?#]+$"))
+    page.get_by_role("button", name="Fermer").click()
+    expect(page.locator("#connection")).to_have_text("Connecté")
+    return page
+
+
+def join(facilitator: Page, session: Session, name: str, **options: object) -> Page:
+    page = session.page(**options)
+    page.goto(facilitator.locator("#join-link").input_value())
+    page.get_by_label("Votre pseudonyme").fill(name)
+    page.get_by_role("button", name="Rejoindre l’atelier").click()
+    expect(page.locator("#connection")).to_have_text("Connecté")
+    return page
+
+
+@pytest.fixture(scope="module")
+def phone(facilitator: Page, session: Session) -> Page:
+    return join(facilitator, session, "Lou", **PHONE)
+
+
+@pytest.fixture(scope="module")
+def laptop(facilitator: Page, session: Session) -> Page:
+    return join(facilitator, session, "Karim")
+
+
+def no_axe_violations(*pages: Page) -> None:
+    if Path(AXE).exists():
+        for page in pages:
+            assert axe_violations(page) == [], page.url
+
+
+def cluster(page: Page, title: str):
+    return page.locator("#board section.cluster").filter(has=page.locator(".cluster-name", has_text=title))
+
+
+def test_ideas_are_written_then_shared(facilitator: Page, phone: Page, laptop: Page) -> None:
+    go_to(facilitator, "Écriture")
+    for page, texts in ((phone, IDEAS[:3]), (laptop, IDEAS[3:])):
+        for text in texts:
+            page.get_by_role("textbox", name=re.compile("^Nouvelle idée")).fill(text)
+            page.get_by_role("button", name="Ajouter", exact=True).click()
+            expect(card(page, text)).not_to_have_class(re.compile("pending"))
+    go_to(facilitator, "Partage et regroupement")
+    for page in (facilitator, phone, laptop):
+        expect(page.locator("#board li.idea")).to_have_count(len(IDEAS))
+        expect(page.locator("#group-bar")).to_be_visible()
+
+
+def test_a_phone_groups_with_taps_only(facilitator: Page, phone: Page, laptop: Page) -> None:
+    for text in IDEAS[:2]:
+        card(phone, text).get_by_text("Sélectionner").tap()
+    expect(phone.locator("#group-status")).to_have_text("2 idées sélectionnées.")
+    phone.get_by_role("button", name="Regrouper", exact=True).tap()
+    for page in (facilitator, phone, laptop):
+        box = cluster(page, IDEAS[0])
+        expect(box.locator("li.idea")).to_have_count(2)
+    expect(phone.locator("#group-status")).to_have_text("Sélectionnez des idées pour les regrouper.")
+    box = cluster(phone, IDEAS[0])
+    box.get_by_role("button", name="Renommer").tap()
+    phone.get_by_label("Nouveau nom du regroupement").fill("Des fêtes")
+    phone.get_by_role("button", name="Enregistrer").tap()
+    for page in (facilitator, laptop):
+        expect(cluster(page, "Des fêtes").locator("li.idea")).to_have_count(2)
+    # undo the rename, then redo it: undo goes through the server, everyone sees it
+    phone.get_by_role("button", name="Annuler ma dernière action").tap()
+    expect(cluster(laptop, IDEAS[0])).to_have_count(1)
+    cluster(phone, IDEAS[0]).get_by_role("button", name="Renommer").tap()
+    phone.get_by_label("Nouveau nom du regroupement").fill("Des fêtes")
+    phone.get_by_role("button", name="Enregistrer").tap()
+    expect(cluster(laptop, "Des fêtes")).to_have_count(1)
+    screenshot(phone, "phone-grouping")
+
+
+def test_the_keyboard_alone_groups_ideas(facilitator: Page, laptop: Page) -> None:
+    box = card(laptop, IDEAS[2]).get_by_role("checkbox", name=re.compile("Sélectionner"))
+    box.focus()
+    laptop.keyboard.press("Space")
+    expect(box).to_be_checked()
+    target = laptop.get_by_label("Ajouter à")
+    target.focus()
+    laptop.keyboard.press("Tab")
+    expect(laptop.get_by_role("button", name="Ajouter", exact=True)).to_be_focused()
+    laptop.keyboard.press("Enter")
+    expect(cluster(facilitator, "Des fêtes").locator("li.idea")).to_have_count(3)
+    # a new cluster of two loose ideas, by keyboard
+    for text in IDEAS[3:]:
+        card(laptop, text).get_by_role("checkbox").focus()
+        laptop.keyboard.press("Space")
+    laptop.get_by_role("button", name="Regrouper", exact=True).focus()
+    laptop.keyboard.press("Enter")
+    expect(cluster(facilitator, IDEAS[3]).locator("li.idea")).to_have_count(2)
+
+
+def test_a_mouse_drags_an_idea_into_a_cluster(facilitator: Page, phone: Page, laptop: Page) -> None:
+    handle = card(facilitator, IDEAS[4]).locator(".drag-handle")
+    target = cluster(facilitator, "Des fêtes").locator(".cluster-title")
+    handle.hover()
+    facilitator.mouse.down()
+    box = handle.bounding_box()
+    assert box
+    facilitator.mouse.move(box["x"] + 30, box["y"] - 20, steps=4)  # past the threshold: a drag, not a tap
+    target.hover(position={"x": 60, "y": 10})
+    target.hover(position={"x": 70, "y": 12})
+    expect(cluster(facilitator, "Des fêtes")).to_have_class(re.compile("drop-target"))
+    facilitator.mouse.up()
+    for page in (facilitator, phone, laptop):
+        expect(cluster(page, "Des fêtes").locator("li.idea")).to_have_count(4)
+        expect(cluster(page, IDEAS[3])).to_have_count(1)  # one idea left: still a cluster
+    screenshot(facilitator, "facilitator-grouped")
+    no_axe_violations(facilitator, phone, laptop)
+
+
+def test_dots_within_the_budget_and_hidden_totals(facilitator: Page, phone: Page, laptop: Page) -> None:
+    go_to(facilitator, "Vote")
+    expect(phone.locator("#vote-status")).to_contain_text("Il vous reste 5 gommettes sur 5.")
+    fetes = cluster(phone, "Des fêtes")
+    for n in range(3):
+        fetes.get_by_role("button", name=re.compile("^Ajouter une gommette")).tap()
+        expect(fetes.locator(".dot-count")).to_have_text(f"{n + 1} gommette{'s' if n else ''} sur 3")
+    fetes.get_by_role("button", name=re.compile("^Ajouter une gommette")).tap()
+    expect(phone.get_by_role("alert")).to_contain_text("maximum de gommettes sur cet élément")
+    other = cluster(phone, IDEAS[3])
+    for _ in range(2):
+        other.get_by_role("button", name=re.compile("^Ajouter une gommette")).tap()
+    expect(phone.locator("#vote-status")).to_contain_text("Il vous reste 0 gommette sur 5.")
+    other.get_by_role("button", name=re.compile("^Ajouter une gommette")).tap()
+    expect(phone.get_by_role("alert")).to_contain_text("toutes vos gommettes")
+    # keyboard-only voter
+    button = cluster(laptop, IDEAS[3]).get_by_role("button", name=re.compile("^Ajouter une gommette"))
+    button.focus()
+    laptop.keyboard.press("Enter")
+    expect(laptop.locator("#vote-status")).to_contain_text("Il vous reste 4 gommettes sur 5.")
+    expect(laptop.locator("#vote-status")).to_contain_text("2 personnes ont voté.")
+    # nobody sees the totals yet, facilitators included
+    expect(facilitator.locator("#board .dot-total")).to_have_count(0)
+    expect(facilitator.locator("#vote-status")).to_contain_text("2 personnes ont voté.")
+    screenshot(phone, "phone-voting")
+    no_axe_violations(facilitator, phone, laptop)
+
+
+def test_results_are_ranked_with_ties_for_everyone(facilitator: Page, phone: Page, laptop: Page) -> None:
+    go_to(facilitator, "Résultats")
+    for page in (facilitator, phone, laptop):
+        results = page.locator("#results")
+        expect(results.locator("li.result")).to_have_count(2)
+        expect(results.locator("li.result").nth(0)).to_contain_text("1ᵉ ex æquo")
+        expect(results.locator("li.result").nth(1)).to_contain_text("1ᵉ ex æquo")
+        expect(results).to_contain_text("3 gommettes en tout")
+    expect(phone.locator("#results .result-ideas").first.locator("li")).to_have_count(4)
+    screenshot(laptop, "results")
+    no_axe_violations(facilitator, phone, laptop)
