@@ -14,6 +14,8 @@
  * removed from the room) ends the connection for good: no reconnection.
  */
 
+/** Refusals that mean "not now" rather than "no": the op stays queued and is sent again. */
+const RETRY_LATER = new Set(["command.rate_limited", "storage.unavailable", "storage.full"]);
 const PING_EVERY_MS = 20000;
 const PONG_WITHIN_MS = 10000;
 const BACKOFF_BASE_MS = 500;
@@ -154,10 +156,23 @@ export class Connection {
     }
     for (const frame of Array.isArray(data) ? data : [data]) {
       if (frame.type === "pong") continue;
+      if (frame.type === "error" && RETRY_LATER.has(frame.code) && typeof frame.op_id === "string") {
+        this.retryLater(frame.op_id, Number(frame.params?.retry_after) || 3);
+        continue; // still pending, shown as "not yet sent": nothing typed is dropped
+      }
       this.options.onFrame(frame);
       if (typeof frame.op_id === "string" && ["ack", "error"].includes(frame.type)) this.settle(frame.op_id);
       else if (typeof frame.op_id === "string" && typeof frame.seq === "number") this.settle(frame.op_id);
     }
+  }
+
+  /** Send an op again once the server says it may take it. @param {string} opId @param {number} seconds */
+  retryLater(opId, seconds) {
+    const delay = Math.min(60, Math.max(1, seconds)) * 1000 * (1 + Math.random() * 0.2);
+    setTimeout(() => {
+      const op = this.queue.find((queued) => queued.op_id === opId);
+      if (op && this.ready) this.transmit(op);
+    }, delay);
   }
 
   startPing() {

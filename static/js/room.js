@@ -153,7 +153,7 @@ function onChange(change, state, event) {
       drawGrouping(state);
       results.draw(state);
       const own = typeof event.op_id === "string" && mine.delete(event.op_id);
-      if (own) say(t(`js.announce.group.${change.action === "group.undo" ? "undone" : "done"}`));
+      if (own) say(change.action === "group.undo" ? t("js.announce.group.undone") : t("js.announce.group.done"));
       else count("js.announce.grouping");
       return;
     }

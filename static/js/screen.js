@@ -10,7 +10,9 @@ import { RoomClient } from "./client.js";
 import { byId, h, keepTogether } from "./dom.js";
 import { setCatalogue, t } from "./i18n.js";
 import { phaseLabel, screenInstruction } from "./phases.js";
-import { doneOf, ideasOf, isPrivateView, offersDone, participantsPresent, totalOf } from "./state.js";
+import {
+  clustersOf, doneOf, isPrivateView, looseOf, membersOf, offersDone, participantsPresent, ranking, talliesShown, totalOf,
+} from "./state.js";
 import { drawConnection } from "./views/status.js";
 import { TimerView } from "./views/timer.js";
 
@@ -85,7 +87,8 @@ function drawCounts(state) {
   const doneLine = byId("screen-done");
   doneLine.hidden = !offersDone({ ...state, me: { ...state.me, role: "participant" } });
   const { done, of } = doneOf(state);
-  doneLine.textContent = t("js.done.count", { done, present: of });
+  doneLine.textContent = t("js.done.count", { done, present: of })
+    + (state.room.phase === "vote" ? ` · ${t("js.vote.voters", { count: state.votes.voters })}` : "");
 }
 
 /**
@@ -129,24 +132,40 @@ function drawBoard(state) {
     setScrolling(false);
     return;
   }
+  if (talliesShown(state) && ["results", "roadmap", "closed"].includes(state.room.phase)) {
+    drawResults(state);
+    return;
+  }
   /** @type {Set<string>} */
   const now = new Set();
   let count = 0;
+  const totals = talliesShown(state) ? state.votes.totals : null;
+  const dots = (/** @type {string} */ id) => totals
+    ? h("span", { class: "screen-idea-dots" }, [t("js.vote.total", { count: totals.get(id) ?? 0 })]) : null;
+  const ideaCard = (/** @type {import("./state.js").Idea} */ idea) => {
+    now.add(idea.idea);
+    count += 1;
+    const fresh = !firstDraw && !shown.has(idea.idea);
+    return h("li", { class: `screen-idea colour-${idea.colour}${fresh ? " new" : ""}` }, [
+      h("span", { class: "screen-idea-text" }, [keepTogether(idea.text)]),
+      idea.name ? h("span", { class: "screen-idea-author" }, [t("js.idea.by", { name: idea.name })]) : null,
+      idea.cluster ? null : dots(idea.idea),
+    ]);
+  };
   const blocks = state.prompts.map((prompt) => {
-    const ideas = ideasOf(state, prompt.id).filter((idea) => !idea.hidden);
-    count += ideas.length;
-    const cards = ideas.map((idea) => {
-      now.add(idea.idea);
-      const fresh = !firstDraw && !shown.has(idea.idea);
-      return h("li", { class: `screen-idea colour-${idea.colour}${fresh ? " new" : ""}` }, [
-        h("span", { class: "screen-idea-text" }, [keepTogether(idea.text)]),
-        idea.name ? h("span", { class: "screen-idea-author" }, [t("js.idea.by", { name: idea.name })]) : null,
+    const clusters = clustersOf(state, prompt.id).map((cluster) => {
+      count += 1;
+      return h("li", { class: "screen-cluster" }, [
+        h("p", { class: "screen-cluster-title" }, [keepTogether(cluster.title), " ", dots(cluster.cluster)]),
+        h("ul", { class: "screen-cluster-ideas" }, membersOf(state, cluster.cluster).filter((i) => !i.hidden).map(ideaCard)),
       ]);
     });
+    const ideas = looseOf(state, prompt.id).filter((idea) => !idea.hidden);
+    const cards = [...clusters, ...ideas.map(ideaCard)];
     return h("section", { class: `screen-prompt${cards.length ? "" : " empty"}` }, [
       h("div", { class: "screen-prompt-head" }, [
         h("h3", { class: "screen-prompt-title" }, [keepTogether(prompt.title)]),
-        h("p", { class: "screen-prompt-count" }, [t("js.prompt.count", { count: ideas.length })]),
+        h("p", { class: "screen-prompt-count" }, [t("js.prompt.count", { count: [...state.ideas.values()].filter((i) => i.prompt === prompt.id && !i.hidden).length })]),
       ]),
       cards.length ? h("ul", { class: "screen-ideas" }, cards) : null,
     ]);
@@ -158,6 +177,27 @@ function drawBoard(state) {
   shown = now;
   firstDraw = false;
   fit(count + state.prompts.length * 2);
+}
+
+/** The ranked results, ties said as ties, the ideas of each cluster under it. @param {State} state */
+function drawResults(state) {
+  const ranked = ranking(state);
+  flow.replaceChildren(h("section", { class: "screen-prompt screen-results" }, [
+    h("div", { class: "screen-prompt-head" }, [
+      h("h3", { class: "screen-prompt-title" }, [t("js.results.title")]),
+      h("p", { class: "screen-prompt-count" }, [t("js.vote.voters", { count: state.votes.voters })]),
+    ]),
+    h("ol", { class: "screen-ranking" }, ranked.map((item) => h("li", { class: "screen-result" }, [
+      h("span", { class: "screen-result-rank" }, [item.tied ? t("js.results.rank_tied", { rank: item.rank }) : t("js.results.rank", { rank: item.rank })]),
+      " ",
+      h("span", { class: "screen-result-title" }, [keepTogether(item.title)]),
+      " ",
+      h("span", { class: "screen-result-votes" }, [t("js.vote.total", { count: item.votes })]),
+      item.ideas.length ? h("span", { class: "screen-result-ideas" }, [item.ideas.map((i) => i.text).join(" · ")]) : null,
+    ]))),
+  ]));
+  boardBox.style.removeProperty("--count");
+  fit(ranked.length * 2 + 2);
 }
 
 /**
