@@ -129,7 +129,8 @@ def decide(conn: Connection, room: Any, command: Command, actor: domain.Actor, f
         return facilitation.delete_prompt(command, actor, facts, exists, store.count_prompts(conn, room.id))
     if isinstance(command, (ParticipantRemove, ParticipantRole)):
         row = store.participant_by_public_id(conn, room.id, command.participant)
-        target = None if row is None else facilitation.PersonFacts(row.id, row.public_id, row.role, row.removed)
+        target = None if row is None else facilitation.PersonFacts(row.id, row.public_id, row.role, row.removed,
+                                                                   bool(row.creator))
         if isinstance(command, ParticipantRemove):
             return facilitation.remove_participant(command, actor, facts, target)
         return facilitation.set_role(command, actor, facts, target)

@@ -44,6 +44,7 @@ CODES: dict[str, str] = {
     "prompt.last": "a workshop keeps at least one prompt",
     "participant.not_found": "no such participant in this workshop",
     "participant.self": "facilitators cannot remove or demote themselves",
+    "participant.creator": "the workshop's creator (its lead facilitator) cannot be removed or demoted",
     "code.not_found": "no open workshop has this short code",
     "code.rate_limited": "too many short-code attempts; wait a minute",
     "room.full": "the workshop reached its cap of participants",

@@ -25,6 +25,7 @@ class PersonFacts:
     public_id: str
     role: str
     removed: bool
+    creator: bool = False
 
 
 def prompt_title(raw: str) -> str | Rejection:
@@ -104,6 +105,8 @@ def remove_participant(cmd: ParticipantRemove, actor: Actor, room: RoomFacts,
     if refused := phase_check(room, cmd.type, actor) or _other_person(actor, target):
         return refused
     assert target is not None
+    if target.creator:
+        return Rejection("participant.creator")
     return ParticipantRemoved(target.id, target.public_id)
 
 
@@ -112,6 +115,8 @@ def set_role(cmd: ParticipantRole, actor: Actor, room: RoomFacts,
     if refused := phase_check(room, cmd.type, actor) or _other_person(actor, target):
         return refused
     assert target is not None
+    if target.creator and cmd.role != "facilitator":  # only demoting is refused: appointing gives rights back
+        return Rejection("participant.creator")
     return ParticipantRoleChanged(target.id, target.public_id, cmd.role)
 
 

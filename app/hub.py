@@ -14,7 +14,8 @@ see the room alike; a private-writing tick has one such view per author plus the
 Control messages (audience starting with "!") change sockets rather than reach pages:
 a removed participant's sockets close, a new co-facilitator's sockets see everything
 (and, since facilitators are not counted among those who may be "done", the counts
-are sent again). Presence, with each person's role, and "done" counts are kept per
+are sent again), and a regenerated facilitator link closes the sockets opened with an
+earlier one. Presence, with each person's role, and "done" counts are kept per
 process.
 """
 
@@ -35,6 +36,7 @@ log = logging.getLogger("essaim.hub")
 FACILITATORS = "fac"
 ONLY = "="  # "=<author tag>": that author alone, facilitators not included (a voter's own dots)
 CLOSE_REMOVED = 4003
+CLOSE_REVOKED = 4001  # opened with a facilitator link since regenerated: reconnect, the token decides
 # A room sends at most one batch of events per tick. Longer sends fewer frames (each
 # costs a task wake-up, a websocket frame and a system call per socket, whatever its
 # size), shorter answers sooner: 50 ms is below what a person notices, and a room of
@@ -126,6 +128,8 @@ class Member:
     author_tag: str = ""
     facilitator: bool = False
     outbox: Outbox = field(default_factory=Outbox)
+    creator: bool = False  # the room's creator, shown as the lead facilitator
+    facilitator_version: int | None = None  # the facilitator link version its token carried, if any
 
     def text_for(self, frame: Frame) -> str:
         if frame.redacted is None or frame.audience is None:
@@ -191,13 +195,12 @@ class RoomHub:
             if room.task:
                 room.task.cancel()
 
-    def present(self, room_id: str) -> list[dict[str, str]]:
-        """One entry per person (not per socket): `{id, name, role}`."""
+    def present(self, room_id: str) -> list[dict[str, str | bool]]:
+        """One entry per person (not per socket): `{id, name, role}`, and `creator: true` for the creator."""
         room = self._rooms.get(room_id)
-        seen: dict[str, dict[str, str]] = {}
+        seen: dict[str, dict[str, str | bool]] = {}
         for member in room.members if room else ():
-            person = seen.setdefault(member.public_id, {"id": member.public_id, "name": member.name,
-                                                        "role": "participant"})
+            person = seen.setdefault(member.public_id, _person(member))
             if member.facilitator:
                 person["role"] = "facilitator"
         return list(seen.values())
@@ -228,6 +231,10 @@ class RoomHub:
     async def set_role(self, room_id: str, public_id: str, role: str) -> None:
         await self.publish(room_id, Frame(None, role, audience=f"!role:{public_id}"))
 
+    async def revoke(self, room_id: str, version: int) -> None:
+        """Close the sockets whose token came from a facilitator link older than `version`."""
+        await self.publish(room_id, Frame(None, str(version), audience="!revoke:"))
+
     def sockets(self) -> int:
         return sum(len(room.members) for room in self._rooms.values())
 
@@ -236,7 +243,7 @@ class RoomHub:
         return any(m.public_id == public_id for m in room.members)
 
     async def _presence(self, room_id: str, kind: str, member: Member) -> None:
-        text = encode({"type": kind, "id": member.public_id, "name": member.name, "role": _role(member)})
+        text = encode({"type": kind, **_person(member)})
         await self.publish(room_id, Frame(None, text))
 
     async def _publish_done(self, room_id: str, room: _Room) -> None:
@@ -284,6 +291,11 @@ class RoomHub:
         """Apply a control message to this process's sockets; True when the "done" counts changed."""
         action, _, public_id = (frame.audience or "")[1:].partition(":")
         recount = False
+        if action == "revoke":
+            for member in room.members:
+                if member.facilitator_version is not None and member.facilitator_version < int(frame.text):
+                    member.outbox.close(CLOSE_REVOKED)
+            return recount
         for member in room.members:
             if member.public_id != public_id:
                 continue
@@ -300,3 +312,11 @@ class RoomHub:
 
 def _role(member: Member) -> str:
     return "facilitator" if member.facilitator else "participant"
+
+
+def _person(member: Member) -> dict[str, str | bool]:
+    """A person as presence shows them; `creator` only on the room's creator."""
+    person: dict[str, str | bool] = {"id": member.public_id, "name": member.name, "role": _role(member)}
+    if member.creator:
+        person["creator"] = True
+    return person

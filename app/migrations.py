@@ -91,6 +91,12 @@ STEPS: list[tuple[int, list[str]]] = [
         "ALTER TABLE event ADD COLUMN undo TEXT",
         "ALTER TABLE event ADD COLUMN undone BOOLEAN NOT NULL DEFAULT FALSE",
     ]),
+    (4, [  # the room's creator (lead facilitator): nobody removes or demotes them
+        "ALTER TABLE participant ADD COLUMN creator BOOLEAN NOT NULL DEFAULT FALSE",
+        # The creator's row is inserted with the room, before anyone can join: the room's first.
+        """UPDATE participant SET creator = TRUE WHERE created_at = (
+            SELECT MIN(earliest.created_at) FROM participant earliest WHERE earliest.room_id = participant.room_id)""",
+    ]),
 ]
 
 

@@ -43,6 +43,7 @@ class Participant(SQLModel, table=True):
     role: str
     removed: bool = False
     created_at: float
+    creator: bool = False  # created with the room (the lead facilitator): never removed nor demoted
 
 
 class Idea(SQLModel, table=True):

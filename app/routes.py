@@ -93,7 +93,7 @@ async def room_page(request: Request) -> Response:
     who = await identity_of(request, room_id)
     if who is None:
         return render(request, "join.html", room=room, proposed=proposed_name())
-    config = {**room_config(request, room_id, who), "welcome": request.query_params.get("bienvenue") == "1"}
+    config = {**await room_config(request, room_id, who), "welcome": request.query_params.get("bienvenue") == "1"}
     return render(request, "room.html", room=room, who=who, config=config,
                   join_url=join_url(essaim, room_id))
 
@@ -141,7 +141,7 @@ async def screen_page(request: Request) -> Response:
     if who is None or who.role != "facilitator":
         return render(request, "forbidden.html", 403, room=room)
     return render(request, "screen.html", room=room, who=who, join_url=join_url(essaim, room_id),
-                  config={**room_config(request, room_id, who), "screen": True})
+                  config={**await room_config(request, room_id, who), "screen": True})
 
 
 async def join_by_code(request: Request) -> Response:
@@ -160,22 +160,31 @@ async def join_by_code(request: Request) -> Response:
 
 
 async def regenerate_facilitator_link(request: Request) -> Response:
-    """A new facilitator link; every older one stops working."""
+    """A new facilitator link; every older one stops working, and so do the browsers that used one.
+
+    The creator's alone: a co-facilitator could otherwise lock the creator out. The
+    browser asking keeps its rights: if it came in through a link, it gets a new cookie.
+    """
     essaim, room_id = essaim_of(request), request.path_params["room_id"]
     who = await identity_of(request, room_id)
-    if who is None or who.role != "facilitator":
+    if who is None or who.role != "facilitator" or not who.creator:
         return api_error(403, "auth.forbidden")
     version = await essaim.service.regenerate_facilitator_link(room_id)
     token = essaim.tokens.facilitator(room_id, who.participant_id, version)
-    return JSONResponse({"url": f"{join_url(essaim, room_id)}/animer#{token}"}, headers={"cache-control": "no-store"})
+    response = JSONResponse({"url": f"{join_url(essaim, room_id)}/animer#{token}"},
+                            headers={"cache-control": "no-store"})
+    if who.facilitator_version is not None:
+        set_identity_cookie(response, essaim.settings, room_id, token)
+    return response
 
 
-def room_config(request: Request, room_id: str, who: Identity) -> dict[str, Any]:
+async def room_config(request: Request, room_id: str, who: Identity) -> dict[str, Any]:
     """What the room's JavaScript needs to start: no secret, nothing it could not ask for."""
     essaim, lang = essaim_of(request), lang_of(request)
     return {"room": room_id, "lang": lang, "version": protocol.VERSION, "colours": protocol.COLOURS,
             "ideaMax": limits.IDEA_TEXT_MAX, "role": who.role, "joinUrl": join_url(essaim, room_id),
-            "publicUrl": essaim.settings.public_url, "messages": i18n.js_catalogue(lang)}
+            "publicUrl": essaim.settings.public_url, "messages": i18n.js_catalogue(lang),
+            "creator": await essaim.service.creator(room_id)}
 
 
 async def facilitator_page(request: Request) -> Response:
@@ -266,17 +275,21 @@ async def api_join(request: Request) -> Response:
 
 
 async def claim(request: Request) -> Response:
-    """Trade a facilitator token (from the link's fragment) for this browser's cookie."""
+    """Trade a facilitator token (from the link's fragment) for this browser's cookie.
+
+    The cookie is a facilitator token too, so that regenerating the link revokes it.
+    """
     essaim, room_id = essaim_of(request), request.path_params["room_id"]
     body = await read_json(request, Claim)
     if isinstance(body, Response):
         return body
     grant = essaim.tokens.read(body.token, room_id)
     who = await essaim.service.identity(grant) if grant and grant.facilitator_version else None
-    if who is None:
+    if who is None or who.facilitator_version is None:
         return api_error(403, "auth.forbidden")
     response = JSONResponse({"room": room_id, "url": f"/rooms/{room_id}"})
-    set_identity_cookie(response, essaim.settings, room_id, essaim.tokens.participant(room_id, who.participant_id))
+    set_identity_cookie(response, essaim.settings, room_id,
+                        essaim.tokens.facilitator(room_id, who.participant_id, who.facilitator_version))
     return response
 
 

@@ -47,6 +47,8 @@ class Identity:
     name: str
     role: str
     author_tag: str = ""
+    creator: bool = False  # the room's creator, the lead facilitator (see `facilitation._other_person`)
+    facilitator_version: int | None = None  # the link version the token carries, if it came from one
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,8 @@ class Service:
         prompts = [{"id": auth.new_id(), "room_id": room_id, "position": i, "title": t}
                    for i, t in enumerate(template.prompt_titles(lang))]
         facilitator = {"id": facilitator_id, "room_id": room_id, "public_id": auth.new_id(),
-                       "name": name, "role": "facilitator", "removed": False, "created_at": now}
+                       "name": name, "role": "facilitator", "removed": False, "created_at": now,
+                       "creator": True}
         for _attempt in range(5):  # a short code may already be taken
             try:
                 await self.writer.submit(lambda conn: _insert_room(conn, {**room, "code": new_code()},
@@ -113,7 +116,7 @@ class Service:
         if isinstance(cleaned, Rejection):
             return cleaned
         person = {"id": auth.new_id(), "room_id": room_id, "public_id": auth.new_id(), "name": cleaned,
-                  "role": "participant", "removed": False, "created_at": self.clock()}
+                  "role": "participant", "removed": False, "created_at": self.clock(), "creator": False}
 
         def run(conn: Connection) -> Identity | Rejection | None:
             room = store.room(conn, room_id)
@@ -137,7 +140,14 @@ class Service:
         return None if row is None or row.phase == "closed" else row
 
     async def regenerate_facilitator_link(self, room_id: str) -> int:
-        return await self.writer.submit(lambda conn: store.bump_facilitator_version(conn, room_id))
+        """A new link version: tokens of earlier links are refused, and their open sockets closed."""
+        version = await self.writer.submit(lambda conn: store.bump_facilitator_version(conn, room_id))
+        await self.hub.revoke(room_id, version)
+        return version
+
+    async def creator(self, room_id: str) -> str | None:
+        """The public id of the room's creator, so that pages can tell them apart."""
+        return await self._read(lambda conn: store.creator_public_id(conn, room_id))
 
     async def identity(self, grant: auth.Grant) -> Identity | None:
         """Who a token speaks for, if that person is still in the room with those rights."""
@@ -150,7 +160,8 @@ class Service:
                     person.role != "facilitator" or grant.facilitator_version != room.facilitator_version):
                 return None
             return Identity(room.id, person.id, person.public_id, person.name, person.role,
-                            auth.author_tag(room.author_key, person.id))
+                            auth.author_tag(room.author_key, person.id), bool(person.creator),
+                            grant.facilitator_version)
         return await self._read(run)
 
     # -- commands ------------------------------------------------------------------------

@@ -323,3 +323,8 @@ def vote_summary(conn: Connection, room_id: str, participant_id: str) -> tuple[d
     voters = conn.execute(select(func.count(vote_t.c.participant_id.distinct()))
                           .where(vote_t.c.room_id == room_id)).scalar_one()
     return ({str(r[0]): int(r[2]) for r in rows if r[2]}, {str(r[0]): int(r[1]) for r in rows}, int(voters))
+
+
+def creator_public_id(conn: Connection, room_id: str) -> str | None:
+    query = select(participant_t.c.public_id).where(participant_t.c.room_id == room_id, participant_t.c.creator)
+    return conn.execute(query).scalar()

@@ -49,7 +49,8 @@ async def _room_socket(websocket: WebSocket, guards: Guards) -> None:
         await refuse(websocket, refused)
         return
     await websocket.accept()
-    member = Member(who.public_id, who.name, who.author_tag, who.role == "facilitator")
+    member = Member(who.public_id, who.name, who.author_tag, who.role == "facilitator", creator=who.creator,
+                    facilitator_version=who.facilitator_version)
     await essaim.hub.enter(room_id, member)
     try:
         await _serve(websocket, essaim.service, who, member)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from tests.conftest import ORIGIN, Room, Socket
+from app import db, migrations
+from tests.conftest import OPEN_SOCKETS, ORIGIN, Room, Socket
 
 NOISE = ("presence.joined", "presence.left", "done.changed")
 
@@ -537,12 +540,149 @@ def test_regenerating_the_link_refuses_the_old_one_everywhere_it_is_read(client:
     assert stranger.post(f"/rooms/{room.id}/facilitator-link", headers={**old, "origin": ORIGIN}).status_code == 403
 
 
-@pytest.mark.xfail(strict=True, reason="a browser that claimed the old link keeps a participant cookie for the "
-                   "creator's row, which the regeneration does not revoke (see the issue-3 report)")
+def cookie_socket(browser: TestClient, room: Room) -> Socket:
+    """A socket as a browser opens it: the room's cookie, no bearer token."""
+    ws = browser.websocket_connect(f"/rooms/{room.id}/ws", headers={"origin": ORIGIN})
+    socket = Socket(ws.__enter__(), ws)
+    OPEN_SOCKETS.append(socket)
+    socket.send({"type": "hello", "v": 1, "since": None})
+    socket.first = socket.receive()
+    return socket
+
+
+def closed_with(socket: Socket, patience: int = 100) -> int:
+    """The code the server closes `socket` with; fails (rather than hangs) if it stays open."""
+    with pytest.raises(WebSocketDisconnect) as closed:
+        for _ in range(patience):  # each ping gets an answer while the socket is open
+            socket.send({"type": "ping"})
+            socket.receive()
+    return closed.value.code
+
+
+def regenerate(browser: TestClient, room: Room, token: str | None = None) -> tuple[int, str]:
+    headers = {"origin": ORIGIN, **({"authorization": f"Bearer {token}"} if token else {})}
+    response = browser.post(f"/rooms/{room.id}/facilitator-link/regenerate", headers=headers)
+    return response.status_code, response.json().get("url", "").partition("#")[2]
+
+
 def test_regenerating_the_link_revokes_browsers_that_used_the_old_one(client: TestClient, room: Room) -> None:
-    outsider = TestClient(client.app, base_url=ORIGIN)
+    outsider = TestClient(client.app, base_url=ORIGIN)  # someone the link leaked to
     assert outsider.post(f"/rooms/{room.id}/claim", json={"token": room.facilitator_token},
                          headers={"origin": ORIGIN}).status_code == 200
     client.post(f"/rooms/{room.id}/claim", json={"token": room.facilitator_token}, headers={"origin": ORIGIN})
-    assert client.post(f"/rooms/{room.id}/facilitator-link/regenerate", headers={"origin": ORIGIN}).status_code == 200
+    theirs, mine = cookie_socket(outsider, room), cookie_socket(client, room)
+    assert theirs.first["me"]["role"] == mine.first["me"]["role"] == "facilitator"
+    assert regenerate(client, room)[0] == 200
     assert outsider.get(f"/rooms/{room.id}/screen").status_code == 403
+    assert closed_with(theirs) == closed_with(mine) == 4001  # every socket of the old link
+    with pytest.raises(WebSocketDisconnect):
+        cookie_socket(outsider, room)  # its reconnection is refused
+    assert outsider.post(f"/rooms/{room.id}/claim", json={"token": room.facilitator_token},
+                         headers={"origin": ORIGIN}).status_code == 403
+    # The browser that regenerated got a fresh cookie: it reconnects with its rights.
+    assert client.get(f"/rooms/{room.id}/screen").status_code == 200
+    again = cookie_socket(client, room)
+    assert again.first["me"]["role"] == "facilitator"
+    expect_ok(again, "room.phase", phase="group")
+
+
+def test_regenerating_leaves_the_creators_own_browser_and_co_facilitators_alone(client: TestClient) -> None:
+    """A co-facilitator's rights come from their role, the creating browser's from its cookie: no link."""
+    created = client.post("/rooms", data={"title": "Atelier", "template": "remue-meninges", "name": "Nadia"},
+                          headers={"origin": ORIGIN}, follow_redirects=False)
+    assert created.status_code == 303
+    room_id = created.headers["location"].split("/")[2].split("?")[0]
+    room = Room.__new__(Room)
+    room.client, room.id = client, room_id
+    creator = cookie_socket(client, room)
+    link = client.post(f"/rooms/{room_id}/facilitator-link", headers={"origin": ORIGIN}).json()["url"]
+    on_phone = room.connect(link.partition("#")[2])
+    sami_token = room.join("Sami")
+    sami = room.connect(sami_token)
+    expect_ok(creator, "participant.role", participant=sami.first["me"]["id"], role="facilitator")
+    sami_link = client.post(f"/rooms/{room_id}/facilitator-link", headers={
+        "origin": ORIGIN, "authorization": f"Bearer {sami_token}"}).json()["url"].partition("#")[2]
+    assert regenerate(client, room, sami_token)[0] == 403  # the creator's alone (else: a lock-out)
+    status, fresh = regenerate(client, room)
+    assert status == 200 and fresh
+    assert closed_with(on_phone) == 4001
+    for socket in (creator, sami):  # still there, with their rights
+        assert expect_ok(socket, "timer.start", seconds=60)["type"] == "timer.changed"
+    with pytest.raises(WebSocketDisconnect):  # the links Sami handed out are revoked with the rest
+        room.connect(sami_link)
+    assert room.connect(fresh).first["me"]["role"] == "facilitator"
+    assert 'id="facilitator-regenerate"' in client.get(f"/rooms/{room_id}").text
+    sami_page = TestClient(client.app, base_url=ORIGIN).get(f"/rooms/{room_id}",
+                                                           headers={"authorization": f"Bearer {sami_token}"})
+    assert "facilitator-section" in sami_page.text and 'id="facilitator-regenerate"' not in sami_page.text
+
+
+def test_a_link_stops_working_when_its_holder_is_demoted(client: TestClient, room: Room) -> None:
+    facilitator = room.connect(room.facilitator_token)
+    token = room.join("Sami")
+    sami = room.connect(token)
+    expect_ok(facilitator, "participant.role", participant=sami.first["me"]["id"], role="facilitator")
+    link = client.post(f"/rooms/{room.id}/facilitator-link", headers={
+        "origin": ORIGIN, "authorization": f"Bearer {token}"}).json()["url"].partition("#")[2]
+    assert room.connect(link).first["me"]["role"] == "facilitator"
+    expect_ok(facilitator, "participant.role", participant=sami.first["me"]["id"], role="participant")
+    with pytest.raises(WebSocketDisconnect):
+        room.connect(link)
+    assert room.connect(token).first["me"]["role"] == "participant"
+
+
+# -- the room's creator -------------------------------------------------------------------------
+
+
+def test_nobody_removes_or_demotes_the_rooms_creator(client: TestClient, room: Room) -> None:
+    creator = room.connect(room.facilitator_token)
+    sami = room.connect(room.join("Sami"))
+    creator_id, sami_id = creator.first["me"]["id"], sami.first["me"]["id"]
+    expect_ok(creator, "participant.role", participant=sami_id, role="facilitator")
+    sami.send({"type": "snapshot"})
+    present = {p["id"]: p for p in frames_until(sami, "snapshot")["present"]}
+    assert present[creator_id].get("creator") is True and "creator" not in present[sami_id]
+    seq = expect_ok(creator, "timer.stop")["seq"]
+    assert expect_error(sami, "participant.remove", participant=creator_id) == "participant.creator"
+    assert expect_error(sami, "participant.role", participant=creator_id, role="participant") == "participant.creator"
+    assert expect_error(creator, "participant.role", participant=creator_id, role="participant") == "participant.self"
+    assert expect_ok(creator, "timer.start", seconds=60)["seq"] == seq + 1  # nothing was stored, still in charge
+    # The co-facilitator, unlike the creator, can be demoted and removed.
+    expect_ok(creator, "participant.role", participant=sami_id, role="participant")
+    expect_ok(creator, "participant.remove", participant=sami_id)
+    assert closed_with(sami) == 4003
+
+
+def test_the_page_and_presence_name_the_creator(client: TestClient, room: Room) -> None:
+    creator = room.connect(room.facilitator_token)
+    token = room.join("Alice")
+    page = TestClient(client.app, base_url=ORIGIN).get(f"/rooms/{room.id}", headers={"authorization": f"Bearer {token}"})
+    config = json.loads(page.text.split('id="essaim-config">')[1].split("</script>")[0])
+    assert config["creator"] == creator.first["me"]["id"]
+    alice = room.connect(token)
+    assert frames_until(creator, "presence.joined", id=alice.first["me"]["id"]).get("creator") is None
+    late = room.connect(room.join("Bob"))
+    assert [p.get("creator") for p in late.first["present"] if p["id"] == creator.first["me"]["id"]] == [True]
+
+
+def test_the_migration_finds_the_creator_of_existing_rooms(tmp_path: Path) -> None:
+    engine = db.make_engine(f"sqlite:///{tmp_path / 'old.sqlite3'}", immediate=True)
+    with engine.begin() as conn:
+        migrations.current_version(conn)
+        for _number, statements in migrations.STEPS[:3]:
+            for statement in statements:
+                conn.execute(text(statement))
+        conn.execute(text("INSERT INTO schema_version (version) VALUES (3)"))
+        for room_id in ("r1", "r2"):
+            conn.execute(text("INSERT INTO room (id, title, template, phase, author_key, created_at, updated_at) "
+                              "VALUES (:id, 't', 'x', 'write', 'k', 1, 1)"), {"id": room_id})
+        people = [("a", "r1", "facilitator", 1.0), ("b", "r1", "facilitator", 2.0), ("c", "r1", "participant", 3.0),
+                  ("d", "r2", "participant", 5.0), ("e", "r2", "facilitator", 6.0)]  # d: demoted before the fix
+        for pid, room_id, role, at in people:
+            conn.execute(text("INSERT INTO participant (id, room_id, public_id, name, role, created_at) "
+                              "VALUES (:id, :room, :id, :id, :role, :at)"),
+                         {"id": pid, "room": room_id, "role": role, "at": at})
+        assert migrations.migrate(conn) == migrations.STEPS[-1][0]
+        creators = conn.execute(text("SELECT id FROM participant WHERE creator ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert creators == ["a", "d"]

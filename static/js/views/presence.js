@@ -3,7 +3,9 @@
  * Who is here: a live count and the list of pseudonyms, one item per person.
  * Facilitators also get, per participant, "Nommer co-animateur·rice" and "Retirer"
  * (the latter asks first), and per other facilitator "Retirer le rôle d'animation"
- * only: nobody is offered to remove a facilitator, nor themselves.
+ * only: nobody is offered to remove a facilitator, nor themselves. The room's creator
+ * is labelled "animation principale" and offered nothing: the server refuses to remove
+ * or demote them (`participant.creator`).
  */
 import { byId, h } from "../dom.js";
 import { t } from "../i18n.js";
@@ -19,6 +21,8 @@ export class PresenceView {
     /** The person whose removal waits for a "yes". @type {string | null} */
     this.confirming = null;
     /** @type {State | null} */ this.state = null;
+    /** The creator's public id: fixed for the room, so the page's config says it once. */
+    this.creator = creatorOf();
     this.list.addEventListener("click", (event) => this.onClick(event));
   }
 
@@ -40,15 +44,17 @@ export class PresenceView {
   item(state, id, name, moderating) {
     const me = id === state.me.id;
     const role = me ? state.me.role : state.roles.get(id);
+    const creator = id === this.creator;
     const nameId = `person-${id}`;
     const line = h("span", { class: "person-name", id: nameId }, [
       name,
       me ? ` (${t("js.presence.you")})` : "",
-      role === "facilitator" ? h("span", { class: "badge" }, [t("role.facilitator")]) : null,
+      role === "facilitator" ? h("span", { class: "badge" }, [t(creator ? "role.creator" : "role.facilitator")]) : null,
     ]);
     if (!moderating || me) return h("li", { dataset: { id } }, [line]);
     if (role === "facilitator") { // a facilitator is not removed; their role can be taken back first
       if (this.confirming === id) this.confirming = null;
+      if (creator) return h("li", { dataset: { id } }, [line]); // nor the creator's role, ever
       return h("li", { dataset: { id } }, [
         line,
         h("div", { class: "person-tools" }, [
@@ -74,7 +80,7 @@ export class PresenceView {
       h("div", { class: "person-tools" }, [
         h("button", { type: "button", class: "button small", dataset: { action: "promote", id } },
           [t("js.presence.promote"), h("span", { class: "visually-hidden" }, [` : ${name}`])]),
-        h("button", { type: "button", class: "button small danger", dataset: { action: "remove", id } },
+        creator ? null : h("button", { type: "button", class: "button small danger", dataset: { action: "remove", id } },
           [t("js.presence.remove"), h("span", { class: "visually-hidden" }, [` ${name}`])]),
       ]),
     ]);
@@ -117,5 +123,15 @@ export class PresenceView {
     const selector = `button[data-action="${where.action}"][data-id="${CSS.escape(where.id)}"]`;
     const target = /** @type {HTMLElement | null} */ (this.list.querySelector(selector) ?? this.list.querySelector(`li[data-id="${CSS.escape(where.id)}"] button`));
     target?.focus();
+  }
+}
+
+/** The room's creator, from the page's config (`routes.room_config`). @returns {string | null} */
+function creatorOf() {
+  try {
+    const config = JSON.parse(document.getElementById("essaim-config")?.textContent ?? "{}");
+    return typeof config.creator === "string" ? config.creator : null;
+  } catch {
+    return null;
   }
 }
