@@ -55,6 +55,6 @@ def undo(actor: Actor, room: RoomFacts, now: grouping.Layout, last: tuple[int, g
     if last is None:
         return Rejection("undo.nothing")
     seq, change, back = last
-    if not grouping.still_applies(now, change):
+    if not grouping.still_applies(now, change) or not grouping.fits(now, back):
         return Rejection("undo.conflict")
     return Regrouped(command, back, undo_of=seq)

@@ -75,6 +75,20 @@ def still_applies(now: Layout, change: Change) -> bool:
             and all(now.clusters.get(c) == s for c, s in change.clusters.items()))
 
 
+def fits(now: Layout, change: Change) -> bool:
+    """Does every place `change` names exist once it is applied (clusters, prompts)?
+
+    An undo puts ideas back into the cluster they came from; if that cluster was
+    merged away, dissolved or moved to another prompt since, by anyone, the undo
+    has nowhere right to put them.
+    """
+    after = apply(now, change)
+    return (all(p.prompt in now.prompts and (p.cluster is None or (
+                    p.cluster in after.clusters and after.clusters[p.cluster].prompt == p.prompt))
+                for p in change.ideas.values())
+            and all(s is None or s.prompt in now.prompts for s in change.clusters.values()))
+
+
 # -- reading a layout -----------------------------------------------------------------
 
 

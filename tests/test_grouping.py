@@ -173,6 +173,18 @@ def test_undo_restores_exactly_and_is_refused_once_someone_else_changed_things()
     assert not grouping.still_applies(moved_since, change)
 
 
+def test_undo_is_refused_when_the_cluster_it_would_restore_into_is_gone() -> None:
+    layout = board()
+    layout = grouping.apply(layout, ok(grouping.create(layout, "a", ["i0", "i1"], None, None)))
+    before = layout
+    change = ok(grouping.move(layout, ["i1"], None, None, None))  # mine: take i1 out of "a"
+    layout = grouping.apply(layout, change)
+    layout = grouping.apply(layout, ok(grouping.dissolve(layout, "a")))  # someone else dissolves "a"
+    back = grouping.inverse(before, change)
+    assert grouping.still_applies(layout, change)  # i1 itself did not move since
+    assert not grouping.fits(layout, back)  # but "a", where it would go back, is gone
+
+
 def test_the_log_copy_of_a_change_round_trips() -> None:
     layout = board()
     change = ok(grouping.create(layout, "a", ["i0", "j0"], None, "Titre"))
