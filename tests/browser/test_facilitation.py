@@ -413,9 +413,11 @@ def test_appointing_a_co_facilitator(facilitator: Page, projector: Page, sami: P
     expect(person.get_by_role("button", name="Retirer Sami", exact=True)).to_have_count(0)  # demote first
     # The co-facilitator's page knows who else facilitates: nobody to remove, no one to appoint.
     creator = sami.locator("#presence-list li").filter(has_text="Nadia")
-    expect(creator.locator(".badge")).to_have_text("animation")
+    expect(creator.locator(".badge")).to_have_text("animation principale")  # who created the room
     expect(creator.get_by_role("button", name="Retirer Nadia", exact=True)).to_have_count(0)
     expect(creator.get_by_role("button", name=re.compile("^Nommer"))).to_have_count(0)
+    expect(creator.get_by_role("button")).to_have_count(0)  # nor take her role: the server refuses it
+    expect(person.locator(".badge")).to_have_text("animation")
     expect(sami.locator("#presence-list li").filter(has_text="(vous)").get_by_role("button")).to_have_count(0)
     # Facilitators are not counted among the participants, on the projector either.
     expect(projector.locator("#screen-present")).to_have_text("0 participant·e")
@@ -434,6 +436,11 @@ def test_regenerating_the_facilitator_link(facilitator: Page, session: Session, 
     dialog.get_by_role("button", name="Afficher mon lien d’animation").click()
     expect(dialog.locator("#facilitator-link")).to_have_value(re.compile(r"/animer#"))
     old = dialog.locator("#facilitator-link").input_value()
+    leaked = session.page()  # someone the link leaked to: a facilitator, until the regeneration
+    leaked.goto(old)
+    leaked.wait_for_url(f"{server.url}/rooms/{room_id(facilitator)}")
+    expect(leaked.locator("#me .badge")).to_have_text("animation")
+    expect(leaked.locator("#connection")).to_have_text("Connecté")
     dialog.get_by_role("button", name="Régénérer le lien d’animation").click()
     expect(dialog).to_contain_text("cesseront de fonctionner")
     dialog.get_by_role("button", name="Oui, régénérer").click()
@@ -441,6 +448,12 @@ def test_regenerating_the_facilitator_link(facilitator: Page, session: Session, 
     expect(dialog.locator("#facilitator-link")).to_have_value(re.compile(r"/animer#"))
     new = dialog.locator("#facilitator-link").input_value()
     dialog.get_by_role("button", name="Fermer").click()
+    # The leaked browser is cut off at once and cannot come back; the creator's is not.
+    expect(leaked.locator("#connection")).not_to_have_text("Connecté")
+    leaked.reload()
+    expect(leaked.get_by_role("button", name="Rejoindre l’atelier")).to_be_visible()
+    leaked.context.close()
+    expect(facilitator.locator("#connection")).to_have_text("Connecté")
 
     laptop = session.page()
     laptop.goto(old)
