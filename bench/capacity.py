@@ -173,7 +173,7 @@ def schedule(scenario: str, size: int, p: Params, tag: str, items: list[str]) ->
                                                                                       int | None]:
     """Each participant's operations (op_id, kind, time after t0) in each room, and the
     seq'd events every participant must then hear (None: not known in advance)."""
-    rooms, per_room = (p.rooms if scenario == "rooms" else p.writers if scenario == "writes" else (1, size))
+    rooms, per_room = (p.rooms if scenario == "rooms" else (1, p.writers[0]) if scenario == "writes" else (1, size))
     plans: list[list[dict[str, Any]]] = []
     rng = random.Random(f"{scenario}-{size}-{tag}")
 
@@ -424,7 +424,8 @@ def summarise(run: Run, config: Config, results: list[dict[str, Any]], t0: float
             run.fanout.append(entry[1] - op["sent"])
             run.fanned_all += 1
     sent = [op["sent"] for op in ops if op["sent"] is not None]
-    last_sent = max(sent, default=t0)
+    # Convergence counts from the last operation that makes an event (a later ping makes none).
+    last_sent = max((op["sent"] for op in ops if op["sent"] is not None and op["kind"] != "ping"), default=t0)
     clients = [c for r in results for c in r["clients"] if c["expect"] is not None]
     if config.quiet:  # converged when every event anybody heard reached every participant of its room
         complete = all(count >= receivers.get(key.split(":", 1)[0], 0) for key, (count, _) in keys.items())
