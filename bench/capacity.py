@@ -428,8 +428,9 @@ def summarise(run: Run, config: Config, results: list[dict[str, Any]], t0: float
     last_sent = max((op["sent"] for op in ops if op["sent"] is not None and op["kind"] != "ping"), default=t0)
     clients = [c for r in results for c in r["clients"] if c["expect"] is not None]
     if config.quiet:  # converged when every event anybody heard reached every participant of its room
-        complete = all(count >= receivers.get(key.split(":", 1)[0], 0) for key, (count, _) in keys.items())
-        arrivals = [last for _, last in keys.values()]
+        events = {key: entry for key, entry in keys.items() if ":p:" not in key}  # presence is not the burst's
+        complete = all(count >= receivers.get(key.split(":", 1)[0], 0) for key, (count, _) in events.items())
+        arrivals = [last for _, last in events.values()]
         run.convergence = (max(arrivals, default=last_sent) - last_sent) if complete else None
     elif clients and all(c["done_at"] is not None for c in clients):
         run.convergence = max(c["done_at"] for c in clients) - last_sent

@@ -337,14 +337,15 @@ async def main() -> None:
         say({"failed": f"setup: {exc!r:.500}"})
         await asyncio.gather(*(p.close() for p in people), return_exceptions=True)
         return
-    tally.events = tally.frames = tally.bytes = 0  # what setup brought (presence of the others) is not measured
+    say({"ready": len(people)})
+    line = await asyncio.wait_for(loop.run_in_executor(None, sys.stdin.readline), plan["setup_timeout"] * 4)
+    t0 = float(json.loads(line)["go"])
+    # What setup brought (the arrivals of the other processes' participants too) is not measured.
+    tally.events = tally.frames = tally.bytes = 0
     tally.keys.clear()
     tally.first_at = tally.last_at = None
     for p in people:
         p.heard, p.done_at = 0, None
-    say({"ready": len(people)})
-    line = await asyncio.wait_for(loop.run_in_executor(None, sys.stdin.readline), plan["setup_timeout"] * 4)
-    t0 = float(json.loads(line)["go"])
     cpu0 = cpu_seconds()
     timed_out = await measure(plan, people, tally, t0)
     cpu = cpu_seconds() - cpu0
