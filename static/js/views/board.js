@@ -9,10 +9,10 @@
  */
 import { h, keepTogether } from "../dom.js";
 import { t } from "../i18n.js";
+import { clustersOf, ideasOf, isPrivateView, mayChange, mayGroup, mayHide, mayVote, mayWrite, membersOf, talliesShown, totalOf } from "../state.js";
 import {
-  capOf, clustersOf, ideasOf, isPrivateView, mayChange, mayGroup, mayHide, mayVote, mayWrite, membersOf, talliesShown,
-  totalOf, votable,
-} from "../state.js";
+  clusterBox, closeClusterForm, dotsFor, moveCluster, openClusterRename, openMerge, refreshDots, submitClusterForm,
+} from "./clusters.js";
 
 /** @typedef {import("../state.js").State} State */
 /** @typedef {import("../state.js").Idea} Idea */
@@ -286,52 +286,14 @@ export class Board {
     return card;
   }
 
-  /** A cluster's box, made once and kept up to date. @param {import("../state.js").Cluster} cluster */
+  /** A cluster's box, made once and kept up to date (see clusters.js). @param {import("../state.js").Cluster} cluster */
   clusterBox(cluster) {
-    let nodes = this.clusters.get(cluster.cluster);
-    if (!nodes) {
-      const headingId = `cluster-title-${cluster.cluster}`;
-      const title = h("span", { class: "cluster-name" });
-      const count = h("span", { class: "cluster-count" });
-      const extras = h("div", { class: "cluster-extras" });
-      const list = h("ul", { class: "ideas cluster-ideas", dataset: { cluster: cluster.cluster }, attrs: { "aria-labelledby": headingId } });
-      const box = h("section", { class: "cluster", id: `cluster-${cluster.cluster}`, dataset: { cluster: cluster.cluster },
-        attrs: { "aria-labelledby": headingId } }, [
-        h("h3", { class: "cluster-title", id: headingId }, [h("span", { class: "cluster-eyebrow" }, [t("js.cluster.label")]), " ", title, " ", count]),
-        extras,
-        list,
-      ]);
-      nodes = { box, list, title, count, extras };
-      this.clusters.set(cluster.cluster, nodes);
-    }
-    if (nodes.title.textContent !== cluster.title) nodes.title.textContent = cluster.title;
-    this.drawClusterExtras(cluster, nodes);
-    return nodes.box;
+    return clusterBox(this, cluster);
   }
 
-  /** Tools (grouping), dots (vote) or the count of dots (results) of a cluster. @param {import("../state.js").Cluster} cluster @param {ClusterNodes} nodes */
-  drawClusterExtras(cluster, nodes) {
-    const state = /** @type {State} */ (this.state);
-    const key = `${this.mode}|${cluster.title}|${this.dotKey(cluster.cluster)}|${state.clusters.size}`;
-    if (nodes.extras.dataset.key === key) return;
-    nodes.extras.dataset.key = key;
-    const parts = [];
-    if (this.mode === "group") {
-      const id = cluster.cluster;
-      const label = { "aria-describedby": `cluster-title-${id}` };
-      parts.push(h("div", { class: "idea-tools" }, [
-        h("button", { type: "button", class: "button small", dataset: { action: "rename-cluster", cluster: id }, attrs: label }, [t("js.cluster.rename")]),
-        h("button", { type: "button", class: "button small", dataset: { action: "cluster-up", cluster: id }, attrs: label }, [t("js.cluster.up")]),
-        h("button", { type: "button", class: "button small", dataset: { action: "cluster-down", cluster: id }, attrs: label }, [t("js.cluster.down")]),
-        state.clusters.size > 1
-          ? h("button", { type: "button", class: "button small", dataset: { action: "merge-cluster", cluster: id }, attrs: label }, [t("js.cluster.merge")])
-          : null,
-        h("button", { type: "button", class: "button small danger", dataset: { action: "dissolve-cluster", cluster: id }, attrs: label }, [t("js.cluster.dissolve")]),
-      ]));
-    }
-    const dots = this.dotsFor(cluster.cluster, cluster.title);
-    if (dots) parts.push(dots);
-    nodes.extras.replaceChildren(...parts);
+  /** Redraw the dots of one item, or of all (null), keeping the focus (see clusters.js). @param {string | null} item */
+  refreshDots(item) {
+    refreshDots(this, item);
   }
 
   /** @param {string} id */
@@ -382,60 +344,9 @@ export class Board {
         pending ? h("span", { class: "tag pending-tag" }, [pending]) : null,
       ]),
       select,
-      pending ? null : this.dotsFor(idea.idea, idea.text),
+      pending ? null : dotsFor(this, idea.idea, idea.text),
       tools,
     ]);
-  }
-
-  /** @param {string} item */
-  dotKey(item) {
-    const state = /** @type {State} */ (this.state);
-    return `${state.votes.mine.get(item) ?? 0}/${state.votes.totals?.get(item) ?? "-"}`;
-  }
-
-  /**
-   * The dots of an item: "+"/"−" and my count while voting (the count of everyone's
-   * too if shown), the total once the results are out. Text says it all; the dots
-   * drawn are a bonus, never the only sign.
-   * @param {string} item @param {string} title
-   */
-  dotsFor(item, title) {
-    const state = /** @type {State} */ (this.state);
-    if (!state || (this.mode !== "vote" && this.mode !== "results") || !votable(state, item)) return null;
-    const total = state.votes.totals?.get(item) ?? 0;
-    const totalText = talliesShown(state) ? t("js.vote.total", { count: total }) : "";
-    if (this.mode === "results") return h("p", { class: "dots result-dots", dataset: { dots: item } }, [totalText]);
-    const mine = state.votes.mine.get(item) ?? 0;
-    const cap = capOf(state);
-    const name = title.length > 60 ? `${title.slice(0, 59)}…` : title;
-    return h("div", { class: "dots", dataset: { dots: item } }, [
-      h("span", { class: "dot-marks", attrs: { "aria-hidden": "true" } }, ["●".repeat(mine) + "○".repeat(Math.max(0, cap - mine))]),
-      h("span", { class: "dot-count" }, [t("js.vote.mine", { count: mine, cap })]),
-      totalText ? h("span", { class: "dot-total" }, [totalText]) : null,
-      h("button", { type: "button", class: "button small primary", dataset: { action: "vote-add", item },
-        attrs: { "aria-label": t("js.vote.add_label", { title: name, count: mine, cap }) } }, [t("js.vote.add")]),
-      h("button", { type: "button", class: "button small", dataset: { action: "vote-remove", item }, disabled: mine === 0,
-        attrs: { "aria-label": t("js.vote.remove_label", { title: name }) } }, [t("js.vote.remove")]),
-    ]);
-  }
-
-  /** Redraw the dots of one item (a vote came in), keeping the focus on the button pressed. @param {string | null} item */
-  refreshDots(item) {
-    const state = this.state;
-    if (!state) return;
-    const items = item ? [item] : [...this.cards.keys(), ...this.clusters.keys()];
-    for (const id of items) {
-      const old = this.root.querySelector(`[data-dots="${CSS.escape(id)}"]`);
-      const title = state.clusters.get(id)?.title ?? state.ideas.get(id)?.text ?? "";
-      const fresh = this.dotsFor(id, title);
-      if (!old || !fresh) continue;
-      const action = /** @type {HTMLElement | null} */ (document.activeElement)?.closest?.(`[data-dots="${CSS.escape(id)}"]`)
-        ? /** @type {HTMLElement} */ (document.activeElement).dataset.action : null;
-      old.replaceWith(fresh);
-      const again = /** @type {HTMLButtonElement | null} */ (fresh.querySelector(`[data-action="${action}"]`));
-      if (again && !again.disabled) again.focus();
-      else if (action) /** @type {HTMLElement | null} */ (fresh.querySelector("button:not([disabled])"))?.focus();
-    }
   }
 
   /** Show the operations still waiting for the server. @param {Op[]} ops */
@@ -503,14 +414,7 @@ export class Board {
       this.closePromptForm(id, "rename-prompt");
     } else if (form.classList.contains("cluster-form")) {
       event.preventDefault();
-      const cluster = form.dataset.cluster ?? "";
-      const data = new FormData(form);
-      if (form.dataset.kind === "rename" && String(data.get("title") ?? "").trim()) {
-        this.actions.send({ type: "cluster.rename", cluster, title: String(data.get("title")) });
-      } else if (form.dataset.kind === "merge" && data.get("into")) {
-        this.actions.send({ type: "cluster.merge", cluster, into: String(data.get("into")) });
-      }
-      this.closeClusterForm(cluster);
+      submitClusterForm(this, form);
     } else if (form.classList.contains("prompt-adder")) {
       event.preventDefault();
       const field = /** @type {HTMLInputElement} */ (form.elements.namedItem("title"));
@@ -573,12 +477,12 @@ export class Board {
     switch (button.dataset.action) {
       case "vote-add": return send({ type: "vote.add", item: button.dataset.item });
       case "vote-remove": return send({ type: "vote.remove", item: button.dataset.item });
-      case "rename-cluster": return this.openClusterRename(cluster);
-      case "cluster-up": return this.moveCluster(cluster, -1);
-      case "cluster-down": return this.moveCluster(cluster, 1);
-      case "merge-cluster": return this.openMerge(cluster);
+      case "rename-cluster": return openClusterRename(this, cluster);
+      case "cluster-up": return moveCluster(this, cluster, -1);
+      case "cluster-down": return moveCluster(this, cluster, 1);
+      case "merge-cluster": return openMerge(this, cluster);
       case "dissolve-cluster": return send({ type: "cluster.dissolve", cluster });
-      case "cancel-cluster-form": return this.closeClusterForm(cluster);
+      case "cancel-cluster-form": return closeClusterForm(this, cluster);
       case "edit": return this.openEditor(id);
       case "cancel-edit": return this.closeEditor(id);
       case "delete": return this.confirmDelete(id);
@@ -603,67 +507,6 @@ export class Board {
         return;
       }
     }
-  }
-
-  /** Up or down among the clusters of its prompt. @param {string} clusterId @param {number} step */
-  moveCluster(clusterId, step) {
-    const state = this.state;
-    const cluster = state?.clusters.get(clusterId);
-    if (!state || !cluster) return;
-    const order = clustersOf(state, cluster.prompt).map((c) => c.cluster);
-    const index = order.indexOf(clusterId);
-    if (step < 0 && index > 0) this.actions.send({ type: "cluster.move", cluster: clusterId, before: order[index - 1] });
-    else if (step > 0 && index < order.length - 2) this.actions.send({ type: "cluster.move", cluster: clusterId, before: order[index + 2] });
-    else if (step > 0 && index === order.length - 2) this.actions.send({ type: "cluster.move", cluster: clusterId });
-  }
-
-  /** @param {string} clusterId */
-  openClusterRename(clusterId) {
-    const nodes = this.clusters.get(clusterId);
-    const cluster = this.state?.clusters.get(clusterId);
-    if (!nodes || !cluster) return;
-    const fieldId = `cluster-rename-${clusterId}`;
-    const form = h("form", { class: "cluster-form", dataset: { cluster: clusterId, kind: "rename" } }, [
-      h("label", { htmlFor: fieldId }, [t("js.cluster.rename_label")]),
-      h("input", { id: fieldId, name: "title", value: cluster.title, maxLength: 120, autocomplete: "off", required: true }),
-      h("div", { class: "idea-tools" }, [
-        h("button", { type: "submit", class: "button small primary" }, [t("js.idea.save")]),
-        h("button", { type: "button", class: "button small", dataset: { action: "cancel-cluster-form", cluster: clusterId } }, [t("js.idea.cancel")]),
-      ]),
-    ]);
-    nodes.extras.replaceChildren(form);
-    nodes.extras.dataset.key = "";
-    /** @type {HTMLInputElement} */ (form.querySelector("input")).select();
-  }
-
-  /** @param {string} clusterId */
-  openMerge(clusterId) {
-    const nodes = this.clusters.get(clusterId);
-    const state = this.state;
-    if (!nodes || !state) return;
-    const fieldId = `cluster-merge-${clusterId}`;
-    const others = [...state.clusters.values()].filter((c) => c.cluster !== clusterId);
-    const form = h("form", { class: "cluster-form", dataset: { cluster: clusterId, kind: "merge" } }, [
-      h("label", { htmlFor: fieldId }, [t("js.cluster.merge_label")]),
-      h("select", { id: fieldId, name: "into" }, others.map((c) => h("option", { value: c.cluster }, [c.title]))),
-      h("div", { class: "idea-tools" }, [
-        h("button", { type: "submit", class: "button small primary" }, [t("js.cluster.merge_go")]),
-        h("button", { type: "button", class: "button small", dataset: { action: "cancel-cluster-form", cluster: clusterId } }, [t("js.idea.cancel")]),
-      ]),
-    ]);
-    nodes.extras.replaceChildren(form);
-    nodes.extras.dataset.key = "";
-    /** @type {HTMLSelectElement} */ (form.querySelector("select")).focus();
-  }
-
-  /** @param {string} clusterId */
-  closeClusterForm(clusterId) {
-    const nodes = this.clusters.get(clusterId);
-    const cluster = this.state?.clusters.get(clusterId);
-    if (!nodes || !cluster) return;
-    nodes.extras.dataset.key = "";
-    this.drawClusterExtras(cluster, nodes);
-    /** @type {HTMLElement | null} */ (nodes.extras.querySelector("button"))?.focus();
   }
 
   /** @param {string} promptId */
