@@ -65,6 +65,7 @@ CODES: dict[str, str] = {
     "connection.too_many_per_participant": "this person has too many pages open in this workshop",
     "command.rate_limited": "too many commands in a short time; nothing was done, retry after `retry_after` s",
     "name.reserved": "this pseudonym imitates the facilitators' label and is kept for them",
+    "server.error": "the server failed on this command (a bug, logged); nothing was saved, do not resend it",
 }
 
 

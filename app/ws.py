@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import traceback
 from collections.abc import Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
@@ -200,6 +201,12 @@ async def _handle(raw: str | bytes, service: Service, who: Identity, member: Mem
             outcome: Committed | Rejection = await service.execute(who, frame)
         except StorageError as exc:  # nothing was committed, so nothing is acknowledged
             outcome = Rejection(exc.code)
+        except Exception as exc:  # a bug in a rule: refuse this command, keep the socket open
+            # The type and where, never the message: it may quote an idea, a name or a token.
+            where = traceback.extract_tb(exc.__traceback__)[-1]
+            log.error("command %s failed: %s at %s:%d", frame.type, type(exc).__name__,
+                      where.filename.rsplit("/", 1)[-1], where.lineno)
+            outcome = Rejection("server.error")
         if isinstance(outcome, Rejection):
             reply(encode(error_frame(outcome, frame.op_id)))
         elif isinstance(outcome, Committed) and outcome.duplicate:
