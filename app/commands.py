@@ -8,17 +8,17 @@ server for pages that must not see them.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Connection
 
-from . import auth, domain, facilitation, group_commands, grouping, store, voting
+from . import auth, domain, facilitation, group_commands, grouping, roadmap, store, voting
 from .errors import Rejection
-from .events import (IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, PromptDeleted, Regrouped, RoomConfigured,
+from .events import (ActionChanged, IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, PromptDeleted, Regrouped, RoomConfigured,
                      RoomEvent, VoteChanged)
 from .hub import FACILITATORS, ONLY
-from .protocol import (ClusterCreate, ClusterDissolve, ClusterMerge, ClusterMove, ClusterRename, Command, GroupUndo,
+from .protocol import (ActionAdd, ActionDelete, ActionEdit, ActionMove, ActionUndo, ClusterCreate, ClusterDissolve, ClusterMerge, ClusterMove, ClusterRename, Command, GroupUndo,
                        IdeaAdd, IdeaDelete, IdeaEdit, IdeaHide, IdeasMove, ParticipantRemove, ParticipantRole,
                        PromptAdd, PromptDelete, PromptRename, RoomConfigure, RoomPhase, VoteAdd, VoteRemove, encode)
 from .room_settings import RoomSettings
@@ -69,7 +69,8 @@ def run(conn: Connection, room_id: str, participant_id: str, command: Command, n
     audience, author_id, redacted = _audience(conn, room, facts, event, before, seq, extra)
     store.record_event(conn, room.id, seq, participant_id=person.id, op_id=command.op_id, subject=subject,
                        payload=payload, at=now, audience=author_id or audience, redacted=redacted,
-                       undo=_undo_record(conn, room.id, event))
+                       undo=_undo_record(conn, room.id, event),
+                       undo_kind="action" if isinstance(event, ActionChanged) else None)
     return Committed(seq, payload, redacted=redacted, audience=audience, event=event)
 
 
@@ -100,7 +101,13 @@ def _vote_items(conn: Connection, room_id: str) -> dict[str, voting.ItemFacts]:
 
 
 def _undo_record(conn: Connection, room_id: str, event: RoomEvent) -> str | None:
-    """A grouping action keeps its change and inverse, so that its author can undo it later."""
+    """A grouping or roadmap change keeps what it did and its inverse, so that its author can undo it."""
+    if isinstance(event, ActionChanged):
+        if event.undo_of is not None:
+            store.mark_undone(conn, room_id, event.undo_of)
+            return None
+        dump = (lambda a: None if a is None else a.dump())  # noqa: E731
+        return json.dumps({"id": event.action, "before": dump(event.before), "after": dump(event.state)})
     if not isinstance(event, Regrouped):
         return None
     if event.undo_of is not None:
@@ -140,6 +147,8 @@ def decide(conn: Connection, room: Any, command: Command, actor: domain.Actor, f
         return _undo(conn, room, actor, facts)
     if isinstance(command, (VoteAdd, VoteRemove)):
         return _vote(conn, room, command, actor, facts)
+    if isinstance(command, (ActionAdd, ActionEdit, ActionDelete, ActionMove, ActionUndo)):
+        return _plan(conn, room, command, actor, facts, new_id)
     return facilitation.run_timer(command, actor, facts)
 
 
@@ -151,6 +160,51 @@ def _undo(conn: Connection, room: Any, actor: domain.Actor, facts: domain.RoomFa
         data = json.loads(record)
         last = (seq, grouping.load(data["change"]), grouping.load(data["inverse"]))
     return group_commands.undo(actor, facts, store.layout(conn, room.id), last)
+
+
+def _plan(conn: Connection, room: Any, command: ActionAdd | ActionEdit | ActionDelete | ActionMove | ActionUndo,
+          actor: domain.Actor, facts: domain.RoomFacts, new_id: str) -> RoomEvent | Rejection:
+    board = _roadmap_board(conn, room.id)
+    if isinstance(command, ActionUndo):
+        return _undo_action(conn, room.id, actor, facts, board)
+    if isinstance(command, ActionAdd):
+        event = roadmap.add(command, actor, facts, board, new_id)
+    elif isinstance(command, ActionEdit):
+        event = roadmap.edit(command, actor, facts, board)
+    elif isinstance(command, ActionDelete):
+        event = roadmap.delete(command, actor, facts, board)
+    else:
+        event = roadmap.move(command, actor, facts, board)
+    if isinstance(event, Rejection):
+        return event
+    return replace(event, before=board.actions.get(event.action))
+
+
+def _roadmap_board(conn: Connection, room_id: str) -> roadmap.Board:
+    layout = store.layout(conn, room_id)
+    _mine, totals, _voters = store.vote_summary(conn, room_id, "")
+    actions = {row.id: roadmap.Action(row.title, row.description, tuple(json.loads(row.owners)),
+                                      tuple(json.loads(row.partners)), row.horizon, row.due, row.status,
+                                      row.source_kind, row.source_id, row.position)
+               for row in store.actions(conn, room_id)}
+    sources = frozenset(layout.clusters) | (frozenset(layout.ideas) - layout.hidden)
+    return roadmap.Board(actions, totals, sources)
+
+
+def _undo_action(conn: Connection, room_id: str, actor: domain.Actor, facts: domain.RoomFacts,
+                 board: roadmap.Board) -> RoomEvent | Rejection:
+    if refused := domain.phase_check(facts, "action.undo", actor):
+        return refused
+    found = store.last_undoable(conn, room_id, actor.id, "action")
+    if found is None:
+        return Rejection("undo.nothing")
+    seq, record = found
+    data = json.loads(record)
+    after = None if data["after"] is None else roadmap.Action.load(data["after"])
+    if board.actions.get(data["id"]) != after:  # someone changed it since: do not overwrite their work
+        return Rejection("undo.conflict")
+    before = None if data["before"] is None else roadmap.Action.load(data["before"])
+    return ActionChanged(data["id"], before, undo_of=seq)
 
 
 def _vote(conn: Connection, room: Any, command: VoteAdd | VoteRemove, actor: domain.Actor,

@@ -68,8 +68,12 @@ def phase_check(room: RoomFacts, command: str, actor: Actor) -> Rejection | None
     if (command in phases.GROUPING and actor.role != "facilitator" and room.settings.grouping != "everyone"
             and room.phase == "group"):
         return Rejection("grouping.facilitators_only")
+    if (command in phases.ROADMAP and actor.role != "facilitator" and room.settings.roadmap != "everyone"
+            and room.phase == "roadmap"):
+        return Rejection("roadmap.facilitators_only")
     if not phases.allows(room.phase, command, actor.role, add_after_write=room.settings.add_after_write,
                          participants_group=room.settings.grouping == "everyone",
+                         participants_plan=room.settings.roadmap == "everyone",
                          private=private_now(room.phase, room.settings)):
         return Rejection("phase.forbidden", {"phase": room.phase, "command": command})
     if actor.role != "facilitator" and room.settings.timer_closes_writing and room.timer.expired(room.now):

@@ -56,6 +56,10 @@ CODES: dict[str, str] = {
     "vote.not_votable": "this item cannot take dots (not found, grouped, hidden, or not what the room votes on)",
     "vote.budget_exceeded": "all of this participant's dots are placed",
     "vote.cap_reached": "this participant put the most dots allowed on this item",
+    "roadmap.facilitators_only": "the workshop keeps its roadmap to its facilitators",
+    "action.not_found": "the action is not in this workshop (deleted?)",
+    "action.too_many": "the workshop reached its cap of roadmap actions",
+    "action.source_not_found": "the cluster or idea this action comes from is not in this workshop",
     "vote.none": "this participant has no dot on this item to take back",
     "auth.forbidden": "the token is missing, invalid, expired or for another workshop",
     "storage.full": "the server's disk is full; nothing was saved",
@@ -66,6 +70,8 @@ CODES: dict[str, str] = {
     "command.rate_limited": "too many commands in a short time; nothing was done, retry after `retry_after` s",
     "name.reserved": "this pseudonym imitates the facilitators' label and is kept for them",
     "server.error": "the server failed on this command (a bug, logged); nothing was saved, do not resend it",
+    "room.create_forbidden": "this server lets only holders of the organiser passphrase open workshops",
+    "room.create_rate_limited": "too many attempts to open a workshop from this address; wait a minute",
 }
 
 

@@ -198,5 +198,23 @@ class VoteChanged:
         return {"type": self.type, "voters": self.voters}
 
 
+@dataclass(frozen=True)
+class ActionChanged:
+    """A roadmap action as it is now (`state` a `roadmap.Action`; None: deleted)."""
+
+    type: ClassVar[str] = "action.changed"
+    action: str
+    state: Any
+    before: Any = None  # as it was, kept in the log for undo, never sent
+    undo_of: int | None = None
+
+    def wire(self) -> dict[str, Any]:
+        frame: dict[str, Any] = {"type": self.type, "action": self.action,
+                                 "state": None if self.state is None else self.state.dump()}
+        if self.undo_of is not None:
+            frame["undo_of"] = self.undo_of
+        return frame
+
+
 RoomEvent = Union[Event, IdeaHidden, PhaseChanged, RoomConfigured, TimerChanged, PromptAdded, PromptRenamed,
-                  PromptDeleted, ParticipantRemoved, ParticipantRoleChanged, Regrouped, VoteChanged]
+                  PromptDeleted, ParticipantRemoved, ParticipantRoleChanged, Regrouped, VoteChanged, ActionChanged]

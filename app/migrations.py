@@ -97,6 +97,23 @@ STEPS: list[tuple[int, list[str]]] = [
         """UPDATE participant SET creator = TRUE WHERE created_at = (
             SELECT MIN(earliest.created_at) FROM participant earliest WHERE earliest.room_id = participant.room_id)""",
     ]),
+    (5, [  # the roadmap
+        """CREATE TABLE action (
+            id VARCHAR(32) PRIMARY KEY,
+            room_id VARCHAR(32) NOT NULL REFERENCES room(id) ON DELETE CASCADE,
+            title TEXT NOT NULL,
+            description TEXT NOT NULL DEFAULT '',
+            owners TEXT NOT NULL DEFAULT '[]',
+            partners TEXT NOT NULL DEFAULT '[]',
+            horizon VARCHAR(8) NOT NULL DEFAULT '',
+            due VARCHAR(10),
+            status VARCHAR(16) NOT NULL DEFAULT 'todo',
+            source_kind VARCHAR(16),
+            source_id VARCHAR(32),
+            position DOUBLE PRECISION NOT NULL)""",
+        "CREATE INDEX ix_action_room_id ON action (room_id)",
+        "ALTER TABLE event ADD COLUMN undo_kind VARCHAR(16)",
+    ]),
 ]
 
 

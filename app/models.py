@@ -92,5 +92,24 @@ class Event(SQLModel, table=True):
     audience: Optional[str] = None  # None: everyone; "fac": facilitators; else the author's participant id
     redacted: Optional[str] = None  # what the rest of the room gets instead (same seq)
     at: float
-    undo: Optional[str] = None  # a grouping action: JSON of its change and inverse
+    undo: Optional[str] = None  # a grouping or roadmap change: JSON of what it did and its inverse
     undone: bool = False
+    undo_kind: Optional[str] = None  # "action" for the roadmap; None: grouping
+
+
+class Action(SQLModel, table=True):
+    """A roadmap action. Its source (cluster or idea) is kept by id, not by key: the
+    action outlives a cluster merged away later."""
+
+    id: str = Field(primary_key=True, max_length=32)
+    room_id: str = Field(foreign_key="room.id", index=True, ondelete="CASCADE")
+    title: str
+    description: str = ""
+    owners: str = "[]"  # JSON list of texts
+    partners: str = "[]"
+    horizon: str = ""
+    due: Optional[str] = None  # YYYY-MM-DD
+    status: str = "todo"
+    source_kind: Optional[str] = None
+    source_id: Optional[str] = None
+    position: float

@@ -5,7 +5,8 @@ writing), group during "group" (unless the room keeps grouping to facilitators)
 and place dots during "vote". Facilitators run the room: they may correct
 ideas, prompts and the timer in every phase but "closed", group in every phase
 from "group" on (never while ideas may still be private), vote like everyone
-during "vote", and move phases, change settings and manage people in every
+during "vote", write the roadmap from "results" on (participants during
+"roadmap" if the room lets them), and move phases, change settings and manage people in every
 phase, so that a closed workshop can be reopened.
 """
 
@@ -24,7 +25,8 @@ WRITING = frozenset({"idea.add", "idea.edit", "idea.delete"})
 GROUPING = frozenset({"cluster.create", "ideas.move", "cluster.rename", "cluster.merge",
                       "cluster.dissolve", "cluster.move", "group.undo"})
 VOTING = frozenset({"vote.add", "vote.remove"})
-PARTICIPANT_COMMANDS = WRITING | GROUPING | VOTING  # everything else is for facilitators
+ROADMAP = frozenset({"action.add", "action.edit", "action.delete", "action.move", "action.undo"})
+PARTICIPANT_COMMANDS = WRITING | GROUPING | VOTING | ROADMAP  # everything else is for facilitators
 _OPEN = frozenset(PHASES)
 _NOT_CLOSED = _OPEN - {"closed"}
 # command -> (phases for participants, phases for facilitators). A command missing
@@ -33,6 +35,7 @@ _TABLE: dict[str, tuple[frozenset[str], frozenset[str]]] = {
     **{command: (frozenset({"write"}), _NOT_CLOSED) for command in WRITING},
     **{command: (frozenset({"group"}), AFTER_WRITE) for command in GROUPING},
     **{command: (frozenset({"vote"}), frozenset({"vote"})) for command in VOTING},
+    **{command: (frozenset({"roadmap"}), frozenset({"results", "roadmap"})) for command in ROADMAP},
     **{command: (frozenset(), _NOT_CLOSED) for command in (
         "idea.hide", "prompt.add", "prompt.rename", "prompt.delete",
         "timer.start", "timer.pause", "timer.resume", "timer.add", "timer.stop")},
@@ -47,7 +50,7 @@ _NOT_WHILE_PRIVATE = frozenset({"idea.hide"})
 
 
 def allows(phase: str, command: str, role: Role, *, add_after_write: bool = False,
-           participants_group: bool = True, private: bool = False) -> bool:
+           participants_group: bool = True, participants_plan: bool = False, private: bool = False) -> bool:
     if phase not in PHASES or command not in _TABLE:
         return False
     if private and command in _NOT_WHILE_PRIVATE:
@@ -56,6 +59,8 @@ def allows(phase: str, command: str, role: Role, *, add_after_write: bool = Fals
     if role == "facilitator":
         return phase in facilitators
     if command in GROUPING and not participants_group:
+        return False
+    if command in ROADMAP and not participants_plan:
         return False
     return phase in participants or (add_after_write and command in WRITING and phase in AFTER_WRITE)
 

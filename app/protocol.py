@@ -96,6 +96,7 @@ class RoomConfigure(_Command):
     vote_cap: Annotated[int, Field(ge=1, le=50)] | None = None
     vote_on: Literal["all", "clusters", "ideas"] | None = None
     tallies: Literal["hidden", "live"] | None = None
+    roadmap: Literal["facilitators", "everyone"] | None = None
 
     def changes(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump(exclude={"type", "op_id"}).items() if v is not None}
@@ -208,6 +209,70 @@ class GroupUndo(_Command):
     type: Literal["group.undo"]
 
 
+# -- roadmap (see `roadmap`) ------------------------------------------------------------
+
+PersonText = Annotated[str, Field(max_length=1000)]
+People = Annotated[list[PersonText], Field(max_length=20)]
+Horizon = Literal["", "3m", "6m", "1y"]
+Status = Literal["todo", "doing", "done", "dropped"]
+Day = Annotated[str, Field(pattern=r"^\d{4}-\d{2}-\d{2}$")]
+
+
+class Source(_Frame):
+    kind: Literal["cluster", "idea"]
+    id: EntityId
+
+
+class ActionAdd(_Command):
+    """A roadmap action, often from a cluster (or an idea) and its votes."""
+
+    type: Literal["action.add"]
+    title: RawText
+    description: RawText = ""
+    owners: People = []
+    partners: People = []
+    horizon: Horizon = ""
+    due: Day | None = None
+    status: Status = "todo"
+    source: Source | None = None
+
+
+class ActionEdit(_Command):
+    """Change some fields of an action; fields left out stay as they are."""
+
+    type: Literal["action.edit"]
+    action: EntityId
+    title: RawText | None = None
+    description: RawText | None = None
+    owners: People | None = None
+    partners: People | None = None
+    horizon: Horizon | None = None
+    due: Day | None = None
+    clear_due: bool = False
+    status: Status | None = None
+
+    def changes(self) -> dict[str, Any]:
+        fields = self.model_dump(exclude={"type", "op_id", "action", "clear_due"}, exclude_none=True)
+        return {**fields, "due": None} if self.clear_due else fields
+
+
+class ActionDelete(_Command):
+    type: Literal["action.delete"]
+    action: EntityId
+
+
+class ActionMove(_Command):
+    type: Literal["action.move"]
+    action: EntityId
+    before: EntityId | None = None  # another action; default: at the end
+
+
+class ActionUndo(_Command):
+    """Undo this participant's last roadmap change that is not undone yet."""
+
+    type: Literal["action.undo"]
+
+
 # -- voting (see `voting`) --------------------------------------------------------------
 
 
@@ -235,7 +300,8 @@ class SnapshotRequest(_Frame):
 Command = Union[IdeaAdd, IdeaEdit, IdeaDelete, IdeaHide, RoomPhase, RoomConfigure, TimerStart, TimerAdd,
                 TimerPause, TimerResume, TimerStop, PromptAdd, PromptRename, PromptDelete,
                 ParticipantRemove, ParticipantRole, ClusterCreate, IdeasMove, ClusterRename, ClusterMerge,
-                ClusterDissolve, ClusterMove, GroupUndo, VoteAdd, VoteRemove]
+                ClusterDissolve, ClusterMove, GroupUndo, VoteAdd, VoteRemove, ActionAdd, ActionEdit, ActionDelete,
+                ActionMove, ActionUndo]
 ClientFrame = Annotated[Union[Hello, Sync, Ping, Done, SnapshotRequest, Command], Field(discriminator="type")]
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(ClientFrame)
 COMMAND_TYPES = frozenset(

@@ -23,6 +23,7 @@ class RoomSettings:
     vote_cap: int = 3  # dots one participant may put on one item
     vote_on: VoteOn = "all"
     tallies: Tallies = "hidden"
+    roadmap: Grouping = "facilitators"  # who may write the roadmap's actions
 
     @staticmethod
     def load(raw: str | dict[str, Any]) -> RoomSettings:

@@ -224,6 +224,7 @@ class Service:
                      "code": room.code},
             "prompts": [{"id": p.id, "title": p.title} for p in store.prompts(conn, room.id)],
             "ideas": ideas, "clusters": clusters, "tallies": store.tally(conn, room.id),
+            "actions": [action_wire(a) for a in store.actions(conn, room.id)] if grouped else [],
             "votes": self._votes(conn, room, settings, who.participant_id),
             "me": {"id": who.public_id, "author": who.author_tag, "name": who.name, "role": role},
         }
@@ -249,6 +250,14 @@ class Service:
             return room.seq, [row.payload if _privileged(row.audience, who.participant_id, facilitator)
                               else row.redacted for row in rows]
         return await self._read(run)
+
+
+def action_wire(row: Any) -> dict[str, Any]:
+    """An action row as pages get it: the `state` of `action.changed`, with its id."""
+    return {"action": row.id, "title": row.title, "description": row.description,
+            "owners": json.loads(row.owners), "partners": json.loads(row.partners), "horizon": row.horizon,
+            "due": row.due, "status": row.status, "source_kind": row.source_kind, "source_id": row.source_id,
+            "position": row.position}
 
 
 def _privileged(audience: str | None, participant_id: str, facilitator: bool) -> bool:

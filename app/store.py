@@ -13,8 +13,8 @@ from sqlalchemy import Connection, Row, delete, func, insert, select, update
 from . import grouping
 from .events import (IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, ParticipantRemoved, ParticipantRoleChanged,
                      PhaseChanged, PromptAdded, PromptDeleted, PromptRenamed, Regrouped, RoomConfigured, RoomEvent,
-                     TimerChanged, VoteChanged)
-from .models import Cluster, Idea, Participant, Prompt, Room, Vote
+                     TimerChanged, VoteChanged, ActionChanged)
+from .models import Action, Cluster, Idea, Participant, Prompt, Room, Vote
 from .models import Event as EventRow
 
 room_t = Room.__table__  # type: ignore[attr-defined]
@@ -24,6 +24,7 @@ idea_t = Idea.__table__  # type: ignore[attr-defined]
 event_t = EventRow.__table__  # type: ignore[attr-defined]
 cluster_t = Cluster.__table__  # type: ignore[attr-defined]
 vote_t = Vote.__table__  # type: ignore[attr-defined]
+action_t = Action.__table__  # type: ignore[attr-defined]
 
 
 def insert_room(conn: Connection, room: dict[str, Any], prompts: Sequence[dict[str, Any]]) -> None:
@@ -82,10 +83,11 @@ def next_seq(conn: Connection, room_id: str, now: float) -> int:
 
 def record_event(conn: Connection, room_id: str, seq: int, *, participant_id: str | None,
                  op_id: str | None, subject: str | None, payload: str, at: float,
-                 audience: str | None = None, redacted: str | None = None, undo: str | None = None) -> None:
+                 audience: str | None = None, redacted: str | None = None, undo: str | None = None,
+                 undo_kind: str | None = None) -> None:
     conn.execute(insert(event_t).values(room_id=room_id, seq=seq, participant_id=participant_id,
                                         op_id=op_id, subject=subject, payload=payload, at=at,
-                                        audience=audience, redacted=redacted, undo=undo))
+                                        audience=audience, redacted=redacted, undo=undo, undo_kind=undo_kind))
 
 
 def apply(conn: Connection, room_id: str, event: RoomEvent, seq: int) -> None:
@@ -94,6 +96,8 @@ def apply(conn: Connection, room_id: str, event: RoomEvent, seq: int) -> None:
         _apply_change(conn, room_id, event.change)
     elif isinstance(event, VoteChanged):
         _apply_vote(conn, room_id, event, seq)
+    elif isinstance(event, ActionChanged):
+        _apply_action(conn, room_id, event)
     elif not _apply_idea(conn, room_id, event) and not _apply_room(conn, room_id, event):
         raise TypeError(type(event))  # pragma: no cover - every event type is handled
 
@@ -250,11 +254,13 @@ def drop_if_empty(conn: Connection, room_id: str, cluster_id: str) -> bool:
     return True
 
 
-def last_undoable(conn: Connection, room_id: str, participant_id: str) -> tuple[int, str] | None:
-    """(seq, undo JSON) of this participant's latest grouping action that is not undone."""
+def last_undoable(conn: Connection, room_id: str, participant_id: str,
+                  kind: str | None = None) -> tuple[int, str] | None:
+    """(seq, undo JSON) of this participant's latest change of this kind (None: grouping) not undone."""
+    of_kind = event_t.c.undo_kind.is_(None) if kind is None else event_t.c.undo_kind == kind
     query = (select(event_t.c.seq, event_t.c.undo)
              .where(event_t.c.room_id == room_id, event_t.c.participant_id == participant_id,
-                    event_t.c.undo.is_not(None), event_t.c.undone.is_(False))
+                    event_t.c.undo.is_not(None), event_t.c.undone.is_(False), of_kind)
              .order_by(event_t.c.seq.desc()).limit(1))
     row = conn.execute(query).first()
     return None if row is None else (int(row.seq), str(row.undo))
@@ -328,3 +334,23 @@ def vote_summary(conn: Connection, room_id: str, participant_id: str) -> tuple[d
 def creator_public_id(conn: Connection, room_id: str) -> str | None:
     query = select(participant_t.c.public_id).where(participant_t.c.room_id == room_id, participant_t.c.creator)
     return conn.execute(query).scalar()
+
+
+# -- the roadmap ----------------------------------------------------------------------
+
+
+def actions(conn: Connection, room_id: str) -> list[Row[Any]]:
+    """Every action of the room, in the table's order. `owners` and `partners` are JSON lists."""
+    query = select(action_t).where(action_t.c.room_id == room_id).order_by(action_t.c.position, action_t.c.id)
+    return list(conn.execute(query))
+
+
+def _apply_action(conn: Connection, room_id: str, event: ActionChanged) -> None:
+    mine = (action_t.c.id == event.action, action_t.c.room_id == room_id)
+    if event.state is None:
+        conn.execute(delete(action_t).where(*mine))
+        return
+    values = event.state.dump()
+    values["owners"], values["partners"] = json.dumps(values["owners"]), json.dumps(values["partners"])
+    if conn.execute(update(action_t).where(*mine).values(**values)).rowcount == 0:
+        conn.execute(insert(action_t).values(id=event.action, room_id=room_id, **values))

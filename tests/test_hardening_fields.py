@@ -63,6 +63,7 @@ class Ctx:
     idea: str
     cluster: str
     person: str  # a participant's public id
+    action: str = ""  # a roadmap action (rooms set up in "roadmap")
 
 
 Builder = Callable[[Ctx], dict[str, Any]]
@@ -93,6 +94,13 @@ BUILDERS: dict[str, tuple[str, Builder]] = {
     "group.undo": ("group", lambda c: {}),
     "vote.add": ("vote", lambda c: {"item": c.idea}),
     "vote.remove": ("vote", lambda c: {"item": c.idea}),
+    "action.add": ("roadmap", lambda c: {"title": "Une action", "description": "Détails", "owners": ["Mairie"],
+                                         "partners": ["Centre social"], "horizon": "3m", "due": "2027-03-01",
+                                         "status": "todo", "source": {"kind": "cluster", "id": c.cluster}}),
+    "action.edit": ("roadmap", lambda c: {"action": c.action, "title": "Autre", "owners": ["Association"]}),
+    "action.delete": ("roadmap", lambda c: {"action": c.action}),
+    "action.move": ("roadmap", lambda c: {"action": c.action}),
+    "action.undo": ("roadmap", lambda c: {}),
 }
 
 
@@ -158,8 +166,12 @@ def setup_room(room: Room, phase: str) -> tuple[Socket, Socket, Ctx]:
     if phase != "group":
         facilitator.command("room.phase", phase=phase)
         facilitator.receive_until("phase.changed")
+    action = ""
+    if phase == "roadmap":
+        facilitator.command("action.add", title="Une action")
+        action = facilitator.receive_until("action.changed")["action"]
     witness = room.connect(witness_token)
-    return facilitator, witness, Ctx(prompt, idea, cluster, person)
+    return facilitator, witness, Ctx(prompt, idea, cluster, person, action)
 
 
 def answers_until_pong(socket: Socket) -> list[dict[str, Any]]:

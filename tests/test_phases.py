@@ -17,12 +17,14 @@ STEERING = {"room.phase", "room.configure", "participant.remove", "participant.r
 GROUPING = {"cluster.create", "ideas.move", "cluster.rename", "cluster.merge", "cluster.dissolve", "cluster.move",
             "group.undo"}
 VOTING = {"vote.add", "vote.remove"}
+ROADMAP = {"action.add", "action.edit", "action.delete", "action.move", "action.undo"}
 PARTICIPANT_MAY = ({("write", command) for command in WRITING} | {("group", command) for command in GROUPING}
-                   | {("vote", command) for command in VOTING})
+                   | {("vote", command) for command in VOTING})  # the roadmap only when the room says so
 FACILITATOR_MAY = ({(phase, command) for phase in PHASES if phase != "closed" for command in WRITING | RUNNING}
                    | {(phase, command) for phase in PHASES for command in STEERING}
                    | {(phase, command) for phase in ("group", "vote", "results", "roadmap") for command in GROUPING}
-                   | {("vote", command) for command in VOTING})
+                   | {("vote", command) for command in VOTING}
+                   | {(phase, command) for phase in ("results", "roadmap") for command in ROADMAP})
 ROLES = ("participant", "facilitator")
 
 TABLE = [
@@ -33,7 +35,7 @@ TABLE = [
 
 def test_the_table_covers_every_phase_command_and_role() -> None:
     assert PHASES == ("lobby", "write", "group", "vote", "results", "roadmap", "closed")
-    assert COMMAND_TYPES == WRITING | RUNNING | STEERING | GROUPING | VOTING
+    assert COMMAND_TYPES == WRITING | RUNNING | STEERING | GROUPING | VOTING | ROADMAP
     assert len(TABLE) == 7 * len(COMMAND_TYPES) * 2
 
 
@@ -88,3 +90,10 @@ def test_hiding_is_refused_while_writing_is_private() -> None:
     assert allows("write", "idea.hide", "facilitator")
     assert not allows("write", "idea.hide", "facilitator", private=True)
     assert allows("write", "idea.edit", "facilitator", private=True)
+
+
+def test_participants_write_the_roadmap_only_when_the_room_lets_them() -> None:
+    for command in ROADMAP:
+        assert allows("roadmap", command, "participant", participants_plan=True)
+        assert not allows("results", command, "participant", participants_plan=True)
+        assert not allows("closed", command, "facilitator")
