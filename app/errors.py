@@ -72,6 +72,8 @@ CODES: dict[str, str] = {
     "server.error": "the server failed on this command (a bug, logged); nothing was saved, do not resend it",
     "room.create_forbidden": "this server lets only holders of the organiser passphrase open workshops",
     "room.create_rate_limited": "too many attempts to open a workshop from this address; wait a minute",
+    "room.create_forbidden": "this server lets only holders of the organiser passphrase open workshops",
+    "room.create_rate_limited": "too many attempts to open a workshop from this address; wait a minute",
 }
 
 

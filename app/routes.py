@@ -13,7 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from . import i18n, limits, protocol, pseudonyms
+from . import i18n, limits, organisers, protocol, pseudonyms
 from .errors import Rejection
 from .service import Identity
 from .web import Essaim, bearer_or_cookie, set_identity_cookie
@@ -74,6 +74,10 @@ async def create_room_form(request: Request) -> Response:
     essaim, form = essaim_of(request), await read_form(request)
     if form is None:
         return render(request, "home.html", 413, templates=essaim.templates.values())
+    if (refused := organiser_refusal(request, form.get(organisers.FORM_FIELD))) is not None:
+        kept = {k: v for k, v in form.items() if k != organisers.FORM_FIELD}  # never echo the passphrase
+        return render(request, "home.html", 429 if refused.code == "room.create_rate_limited" else 403,
+                      templates=essaim.templates.values(), error=refused, form=kept)
     created = await essaim.service.create_room(form.get("title", ""), form.get("template", ""),
                                                lang_of(request), form.get("name") or "Animation")
     if isinstance(created, Rejection):
@@ -83,6 +87,17 @@ async def create_room_form(request: Request) -> Response:
     set_identity_cookie(response, essaim.settings, created.room_id,
                         essaim.tokens.participant(created.room_id, created.facilitator_id))
     return response
+
+
+def organiser_refusal(request: Request, offered: str | None) -> Rejection | None:
+    """None when this request may open a workshop; attempts are rate limited per address."""
+    settings = essaim_of(request).settings
+    if not organisers.required(settings):
+        return None
+    client = request.client.host if request.client else "?"
+    if not request.app.state.code_limiter.allow(f"organiser:{client}"):  # guessing it takes forever
+        return Rejection("room.create_rate_limited")
+    return None if organisers.may_create(settings, offered) else Rejection("room.create_forbidden")
 
 
 async def room_page(request: Request) -> Response:
@@ -247,7 +262,10 @@ def rejection_response(rejection: Rejection) -> JSONResponse:
 
 
 async def api_create_room(request: Request) -> Response:
-    essaim, body = essaim_of(request), await read_json(request, CreateRoom)
+    essaim = essaim_of(request)
+    if (refused := organiser_refusal(request, organisers.from_header(request.headers))) is not None:
+        return api_error(429 if refused.code == "room.create_rate_limited" else 403, refused.code)
+    body = await read_json(request, CreateRoom)
     if isinstance(body, Response):
         return body
     created = await essaim.service.create_room(body.title, body.template, body.lang, body.name, body.phase)

@@ -39,9 +39,12 @@ SPECS: tuple[Spec, ...] = (
     Spec("ESSAIM_MAX_CONNECTIONS", "4000", "ceiling of simultaneous websockets for the whole server (keep below `ulimit -n`)"),
     Spec("ESSAIM_MAX_CONNECTIONS_PER_ADDRESS", "1000",
          "simultaneous websockets from one client address; 0 for none (a town hall shares one address)"),
+    Spec("ESSAIM_ORGANISER_PASSPHRASE", "", "when set (12 characters or more), only those who give it may open "
+         "workshops, from the home page or the API; empty: anyone may"),
     Spec("ESSAIM_COMMAND_BURST", "", "commands a person may send at once before the steady rate applies "
          "(default: COMMAND_BURST, 40); raise it for load tests and scripts"),
 )
+PASSPHRASE_MIN = 12
 _DEFAULTS = {spec.env: spec.default for spec in SPECS}
 
 
@@ -62,6 +65,7 @@ class Settings:
     max_connections: int = 4000
     max_connections_per_address: int = 1000
     command_burst: int | None = None  # None: limits.COMMAND_BURST
+    organiser_passphrase: str = ""  # empty: anyone may open a workshop (see `organisers`)
 
     @property
     def secure_cookies(self) -> bool:
@@ -96,8 +100,16 @@ def load(overrides: Mapping[str, str] | None = None, environ: Mapping[str, str] 
         max_connections=_count(get("ESSAIM_MAX_CONNECTIONS"), "ESSAIM_MAX_CONNECTIONS", minimum=1),
         max_connections_per_address=_count(get("ESSAIM_MAX_CONNECTIONS_PER_ADDRESS"),
                                            "ESSAIM_MAX_CONNECTIONS_PER_ADDRESS", minimum=0),
+        organiser_passphrase=_passphrase(get("ESSAIM_ORGANISER_PASSPHRASE")),
         command_burst=_count(burst, "ESSAIM_COMMAND_BURST", minimum=1) if (burst := get("ESSAIM_COMMAND_BURST")) else None,
     )
+
+
+def _passphrase(raw: str) -> str:
+    value = raw.strip()
+    if value and len(value) < PASSPHRASE_MIN:  # a short one is guessed, whatever the rate limit
+        raise ValueError(f"ESSAIM_ORGANISER_PASSPHRASE must be at least {PASSPHRASE_MIN} characters")
+    return value
 
 
 def _count(raw: str, name: str, *, minimum: int) -> int:

@@ -1,0 +1,43 @@
+"""Who may open workshops: everyone, or only holders of the organiser passphrase.
+
+Off by default (`ESSAIM_ORGANISER_PASSPHRASE` empty). When set, the home page form asks
+for it (field `organiser`) and `POST /api/rooms` wants `Authorization: Organiser <passphrase>`.
+Joining a workshop never needs it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+
+from .settings import Settings
+
+FORM_FIELD = "organiser"
+SCHEME = "organiser "
+
+
+def required(settings: Settings) -> bool:
+    return bool(settings.organiser_passphrase)
+
+
+def may_create(settings: Settings, offered: str | None) -> bool:
+    """True when creation is open, or `offered` is the passphrase (compared in constant time)."""
+    if not required(settings):
+        return True
+    # Digests first: compare_digest on equal lengths leaks neither the length nor a prefix.
+    expected = hashlib.sha256(settings.organiser_passphrase.encode()).digest()
+    given = hashlib.sha256((offered or "").encode("utf-8", "surrogatepass")).digest()
+    return hmac.compare_digest(expected, given) and offered is not None
+
+
+def from_header(headers: Mapping[str, str]) -> str | None:
+    """The passphrase of `Authorization: Organiser <passphrase>`, if sent."""
+    authorization = headers.get("authorization", "")
+    if not authorization.lower().startswith(SCHEME):
+        return None
+    value = authorization[len(SCHEME):].strip()
+    try:  # HTTP headers arrive as latin-1; a passphrase with accents is sent as UTF-8 bytes
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        return value
