@@ -6,9 +6,11 @@ import { byId, h } from "./dom.js";
 import { setCatalogue, t } from "./i18n.js";
 import { phaseInstruction, phaseLabel } from "./phases.js";
 import { setUpShare } from "./share.js";
+import { setUpShortcuts } from "./shortcuts.js";
 import { Board } from "./views/board.js";
 import { Dragging } from "./views/drag.js";
 import { GroupingBar } from "./views/grouping.js";
+import { RoadmapView } from "./views/roadmap.js";
 import { Results, VoteStatus } from "./views/voting.js";
 import { dotsLeft, mayGroup } from "./state.js";
 import { FacilitationPanel } from "./views/facilitation.js";
@@ -39,7 +41,7 @@ const client = new RoomClient(config, {
 /** @param {{type: string, [key: string]: unknown}} command */
 const send = (command) => {
   const op = client.send(command);
-  if (/^(cluster|ideas|group)\./.test(command.type)) mine.add(op.op_id);
+  if (/^(cluster|ideas|group|action)\./.test(command.type)) mine.add(op.op_id);
   return op;
 };
 /** Op ids of my own grouping commands, to word what they did when they come back. @type {Set<string>} */
@@ -66,7 +68,8 @@ const groupingBar = new GroupingBar(byId("group-bar"), board.selected, send, () 
 });
 new Dragging(byId("board"), (id) => client.state?.ideas.get(id)?.cluster ?? null, send);
 const voteStatus = new VoteStatus(byId("vote-status"));
-const results = new Results(byId("results"));
+const roadmapView = new RoadmapView(byId("roadmap"), send);
+const results = new Results(byId("results"), (kind, id, title) => roadmapView.prefill(kind, id, title));
 
 const phasePanel = new PhasePanel((done) => client.connection.sendFrame({ type: "done", done }));
 const facilitation = new FacilitationPanel(send);
@@ -90,6 +93,7 @@ function drawAll(state) {
   drawGrouping(state);
   voteStatus.draw(state);
   results.draw(state);
+  roadmapView.draw(state);
 }
 
 /** @param {State} state */
@@ -125,6 +129,7 @@ function onChange(change, state, event) {
       drawGrouping(state);
       voteStatus.draw(state);
       results.draw(state);
+      roadmapView.draw(state);
       say(t("js.announce.phase", { phase: phaseLabel(change.phase), instruction: phaseInstruction(change.phase) }));
       return;
     case "settings":
@@ -133,6 +138,7 @@ function onChange(change, state, event) {
       if (!change.refetch) board.reset(state);
       drawGrouping(state);
       voteStatus.draw(state);
+      roadmapView.draw(state);
       return;
     case "timer":
       timer.draw(state, true);
@@ -157,6 +163,10 @@ function onChange(change, state, event) {
       else count("js.announce.grouping");
       return;
     }
+    case "action":
+      roadmapView.draw(state);
+      if (typeof event.op_id === "string" && mine.delete(event.op_id)) say(t("js.roadmap.saved"));
+      return;
     case "vote":
       board.refreshDots(change.item);
       if (!change.item) board.refreshDots(null);
@@ -236,4 +246,5 @@ function keepClearOfThePanel() {
 
 keepClearOfThePanel();
 setUpShare(config.room, config.welcome);
+setUpShortcuts(byId("board"), /** @type {HTMLDialogElement} */ (byId("shortcuts-dialog")), byId("shortcuts-open"));
 client.start();

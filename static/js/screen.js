@@ -11,7 +11,7 @@ import { byId, h, keepTogether } from "./dom.js";
 import { setCatalogue, t } from "./i18n.js";
 import { phaseLabel, screenInstruction } from "./phases.js";
 import {
-  clustersOf, doneOf, isPrivateView, looseOf, membersOf, offersDone, participantsPresent, ranking, talliesShown, totalOf,
+  actionsInOrder, clustersOf, doneOf, isPrivateView, looseOf, membersOf, offersDone, participantsPresent, ranking, talliesShown, totalOf,
 } from "./state.js";
 import { drawConnection } from "./views/status.js";
 import { TimerView } from "./views/timer.js";
@@ -182,7 +182,17 @@ function drawBoard(state) {
 /** The ranked results, ties said as ties, the ideas of each cluster under it. @param {State} state */
 function drawResults(state) {
   const ranked = ranking(state);
-  flow.replaceChildren(h("section", { class: "screen-prompt screen-results" }, [
+  const actions = actionsInOrder(state);
+  const roadmap = actions.length && state.room.phase !== "results"
+    ? h("section", { class: "screen-prompt screen-roadmap" }, [
+      h("div", { class: "screen-prompt-head" }, [h("h3", { class: "screen-prompt-title" }, [t("js.roadmap.title")])]),
+      h("ol", { class: "screen-ranking" }, actions.map((a) => h("li", { class: "screen-result" }, [
+        h("span", { class: "screen-result-title" }, [keepTogether(a.title)]),
+        a.owners.length ? h("span", { class: "screen-result-ideas" }, [`${t("js.roadmap.col.owners")} : ${a.owners.join(", ")}`]) : null,
+      ]))),
+    ])
+    : null;
+  flow.replaceChildren(roadmap ?? "", h("section", { class: "screen-prompt screen-results" }, [
     h("div", { class: "screen-prompt-head" }, [
       h("h3", { class: "screen-prompt-title" }, [t("js.results.title")]),
       h("p", { class: "screen-prompt-count" }, [t("js.vote.voters", { count: state.votes.voters })]),
@@ -197,7 +207,7 @@ function drawResults(state) {
     ]))),
   ]));
   boardBox.style.removeProperty("--count");
-  fit(ranked.length * 2 + 2);
+  fit(ranked.length * 2 + actions.length * 2 + 2);
 }
 
 /**

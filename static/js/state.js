@@ -13,6 +13,9 @@
  *   hidden?: boolean, name?: string, cluster: string | null, position: number}} Idea
  * @typedef {{cluster: string, prompt: string, title: string, named: boolean, position: number}} Cluster
  * @typedef {{mine: Map<string, number>, totals: Map<string, number> | null, voters: number}} Votes
+ * @typedef {{action: string, title: string, description: string, owners: string[], partners: string[],
+ *   horizon: string, due: string | null, status: string, source_kind: string | null, source_id: string | null,
+ *   position: number}} Action
  * @typedef {{id: string, kind: "cluster" | "idea", title: string, prompt: string, votes: number, rank: number,
  *   tied: boolean, ideas: Idea[]}} Ranked
  * @typedef {{id: string, title: string}} Prompt
@@ -20,7 +23,7 @@
  * @typedef {{id: string, author: string, name: string, role: string}} Me
  * @typedef {{private_writing: boolean, show_authors: boolean, grouping: string, add_after_write: boolean,
  *   locked: boolean, timer_closes_writing: boolean, vote_budget: number, vote_cap: number,
- *   vote_on: "all" | "clusters" | "ideas", tallies: "hidden" | "live"}} Settings
+ *   vote_on: "all" | "clusters" | "ideas", tallies: "hidden" | "live", roadmap: string}} Settings
  * @typedef {{state: "running" | "paused" | "stopped", ends_at: number | null, remaining: number | null,
  *   duration: number | null}} Timer
  * @typedef {{id: string, title: string, phase: string, template: string, code?: string,
@@ -31,6 +34,7 @@
  *   prompts: Prompt[],
  *   ideas: Map<string, Idea>,
  *   clusters: Map<string, Cluster>,
+ *   actions: Map<string, Action>,
  *   votes: Votes,
  *   me: Me,
  *   present: Map<string, string>,
@@ -50,6 +54,7 @@
  *   | {kind: "done"}
  *   | {kind: "group", action: string, ideas: string[], clusters: string[], dropped: string[]}
  *   | {kind: "vote", item: string | null, mine: boolean}
+ *   | {kind: "action", id: string, op: "changed" | "deleted"}
  *   | {kind: "removed", id: string, me: boolean}
  *   | {kind: "role", id: string, role: string, me: boolean, refetch: boolean}
  *   | {kind: "none"}} Change
@@ -69,7 +74,7 @@ const DONE_PHASES = new Set(["write", "vote"]);
 export const DEFAULT_SETTINGS = {
   private_writing: false, show_authors: false, grouping: "everyone",
   add_after_write: false, locked: false, timer_closes_writing: false,
-  vote_budget: 5, vote_cap: 3, vote_on: "all", tallies: "hidden",
+  vote_budget: 5, vote_cap: 3, vote_on: "all", tallies: "hidden", roadmap: "facilitators",
 };
 /** @type {Timer} */
 const NO_TIMER = { state: "stopped", ends_at: null, remaining: null, duration: null };
@@ -98,6 +103,7 @@ export function fromSnapshot(frame, localNow = localSeconds()) {
     ideas: new Map(frame.ideas.map((/** @type {any} */ idea) => [idea.idea, withPlace(idea)])),
     clusters: new Map((frame.clusters ?? []).map((/** @type {Cluster} */ c) => [c.cluster, c])),
     votes: votesFromSnapshot(frame.votes),
+    actions: new Map((frame.actions ?? []).map((/** @type {Action} */ a) => [a.action, a])),
     me: frame.me,
     present: new Map(frame.present.map((/** @type {Person} */ p) => [p.id, p.name])),
     roles: new Map(frame.present.filter((/** @type {Person} */ p) => p.role).map((/** @type {Person} */ p) => [p.id, String(p.role)])),
@@ -228,6 +234,13 @@ export function apply(state, event, localNow = localSeconds()) {
       if (typeof event.total === "number") (state.votes.totals ??= new Map()).set(event.item, event.total);
       return { kind: "vote", item: event.item ?? null, mine: typeof event.mine === "number" };
     }
+    case "action.changed":
+      if (event.state === null) {
+        state.actions.delete(event.action);
+        return { kind: "action", id: event.action, op: "deleted" };
+      }
+      state.actions.set(event.action, { ...event.state, action: event.action });
+      return { kind: "action", id: event.action, op: "changed" };
     case "skip": // an event this person may not see: only its seq
       return { kind: "none" };
     case "tally":
@@ -507,4 +520,28 @@ export function ranking(state) {
     ranked.push({ ...item, rank, tied: counts.get(item.votes) > 1 });
   });
   return ranked;
+}
+
+// -- the roadmap ----------------------------------------------------------------------
+
+/** The actions in the table's order. @param {State} state @returns {Action[]} */
+export function actionsInOrder(state) {
+  return [...state.actions.values()].sort((a, b) => byPlace(a, b, a.action, b.action));
+}
+
+/** May this person write the roadmap now? Mirrors `app/phases.py`. @param {State} state */
+export function mayPlan(state) {
+  if (state.removed) return false;
+  const phase = state.room.phase;
+  if (isFacilitator(state)) return phase === "results" || phase === "roadmap";
+  return phase === "roadmap" && state.room.settings.roadmap === "everyone";
+}
+
+/** What an action comes from, in words, and its dots; null when it is gone or was none. @param {State} state @param {Action} action */
+export function sourceOf(state, action) {
+  if (!action.source_id) return null;
+  const title = action.source_kind === "cluster"
+    ? state.clusters.get(action.source_id)?.title : state.ideas.get(action.source_id)?.text;
+  if (title === undefined) return null;
+  return { title, votes: state.votes.totals?.get(action.source_id) ?? null };
 }

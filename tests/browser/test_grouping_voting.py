@@ -189,3 +189,31 @@ def test_results_are_ranked_with_ties_for_everyone(facilitator: Page, phone: Pag
     expect(phone.locator("#results .result-ideas").first.locator("li")).to_have_count(4)
     screenshot(laptop, "results")
     no_axe_violations(facilitator, phone, laptop)
+
+
+def test_the_roadmap_grows_from_the_results(facilitator: Page, phone: Page, laptop: Page) -> None:
+    go_to(facilitator, "Feuille de route")
+    first = facilitator.locator("#results li.result").nth(0)
+    first.get_by_role("button", name=re.compile("^Créer une action")).click()
+    title = facilitator.get_by_label("Titre de l’action")
+    expect(title).to_be_focused()
+    title.fill("Une fête de quartier au printemps")
+    facilitator.get_by_label("Porté par").fill("Mairie, Comité des fêtes")
+    facilitator.get_by_label("Horizon").select_option("6m")
+    facilitator.get_by_role("button", name="Ajouter l’action").click()
+    for page in (facilitator, phone, laptop):
+        row = page.locator("#roadmap tbody tr")
+        expect(row).to_have_count(1)
+        expect(row).to_contain_text("Une fête de quartier au printemps")
+        expect(row).to_contain_text("Mairie, Comité des fêtes")
+        expect(row).to_contain_text("D’ici 6 mois")
+        expect(row).to_contain_text("3 gommettes en tout")  # its source's dots
+    expect(phone.locator("#roadmap-form")).to_be_hidden()  # the roadmap is the facilitators' by default
+    facilitator.locator("#roadmap tbody tr").get_by_role("button", name="Modifier").click()
+    facilitator.get_by_label("État").select_option("doing")
+    facilitator.get_by_role("button", name="Enregistrer").click()
+    expect(phone.locator("#roadmap tbody tr")).to_contain_text("En cours")
+    facilitator.get_by_role("button", name="Annuler ma dernière modification").click()
+    expect(laptop.locator("#roadmap tbody tr")).to_contain_text("À lancer")
+    screenshot(phone, "phone-roadmap")
+    no_axe_violations(facilitator, phone, laptop)

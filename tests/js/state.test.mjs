@@ -306,7 +306,7 @@ describe("settings", () => {
     const settings = { private_writing: true, show_authors: true, grouping: "facilitators", add_after_write: true,
       locked: true, timer_closes_writing: true };
     assert.deepEqual(apply(s, { type: "room.configured", seq: 11, settings }), { kind: "settings", refetch: true });
-    assert.deepEqual(s.room.settings, { ...settings, vote_budget: 5, vote_cap: 3, vote_on: "all", tallies: "hidden" });
+    assert.deepEqual(s.room.settings, { ...settings, vote_budget: 5, vote_cap: 3, vote_on: "all", tallies: "hidden", roadmap: "facilitators" });
     assert.deepEqual(apply(fstate({ role: "facilitator" }), { type: "room.configured", seq: 11, settings }),
       { kind: "settings", refetch: true }); // the names of the authors come with a snapshot
     assert.deepEqual(apply(fstate({ role: "facilitator" }), { type: "room.configured", seq: 11, settings: { ...settings, show_authors: false } }),

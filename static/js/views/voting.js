@@ -6,7 +6,7 @@
  */
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { dotsLeft, mayVote, ranking, talliesShown } from "../state.js";
+import { dotsLeft, mayPlan, mayVote, ranking, talliesShown } from "../state.js";
 
 /** @typedef {import("../state.js").State} State */
 
@@ -32,9 +32,13 @@ export class VoteStatus {
 }
 
 export class Results {
-  /** @param {HTMLElement} root */
-  constructor(root) {
+  /** @param {HTMLElement} root @param {(kind: string, id: string, title: string) => void} plan start an action from a result */
+  constructor(root, plan) {
     this.root = root;
+    root.addEventListener("click", (event) => {
+      const button = /** @type {HTMLElement} */ (event.target).closest("button[data-plan]");
+      if (button instanceof HTMLElement) plan(button.dataset.kind ?? "", button.dataset.plan ?? "", button.dataset.title ?? "");
+    });
   }
 
   /** @param {State} state */
@@ -43,6 +47,7 @@ export class Results {
     this.root.hidden = !shown;
     if (!shown) return;
     const ranked = ranking(state);
+    const planning = mayPlan(state);
     const list = h("ol", { class: "results-list" }, ranked.map((item) => h("li", { class: `result result-${item.kind}` }, [
       h("p", { class: "result-head" }, [
         h("span", { class: "result-rank" }, [item.tied ? t("js.results.rank_tied", { rank: item.rank }) : t("js.results.rank", { rank: item.rank })]),
@@ -54,6 +59,10 @@ export class Results {
       item.ideas.length
         ? h("ul", { class: "result-ideas", attrs: { "aria-label": t("js.results.ideas_of", { title: item.title }) } },
           item.ideas.map((idea) => h("li", {}, [idea.text])))
+        : null,
+      planning
+        ? h("button", { type: "button", class: "button small", dataset: { plan: item.id, kind: item.kind, title: item.title },
+          attrs: { "aria-label": t("js.roadmap.from_result", { title: item.title.slice(0, 60) }) } }, [t("js.roadmap.from_result_short")])
         : null,
     ])));
     this.root.replaceChildren(
