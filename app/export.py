@@ -28,6 +28,8 @@ from .i18n import Translate, translator
 from .results import Item, rank
 from .room_settings import RoomSettings
 
+FORMAT = "essaim.workshop"
+SCHEMA = 1
 SEPARATOR = ";"
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -297,3 +299,42 @@ def html_context(doc: dict[str, Any]) -> dict[str, Any]:
     r = report(doc)
     _ = translator(r.lang)
     return {"report": r, "_": _, "votes_label": lambda count: votes_label(_, r.lang, count)}
+
+
+# --- the document, from the stored rows ----------------------------------------------------------
+
+def build(*, room: Any, prompts: list[Any], clusters: list[Any], ideas: list[Any], actions: list[Any],
+          totals: dict[str, int] | None, voters: int, names: dict[str, str], now: float) -> dict[str, Any]:
+    """The workshop document (schema 1) from rows as `store` reads them.
+
+    Hidden ideas are left out; `totals` is None while the room hides the tallies, and every
+    "votes" is then null; `names` (author id -> pseudonym) is empty unless authors are shown.
+    """
+    def votes(item_id: str) -> int | None:
+        return None if totals is None else totals.get(item_id, 0)
+
+    def idea(row: Any) -> dict[str, Any]:
+        out = {"id": row.id, "prompt": row.prompt_id, "cluster": row.cluster_id, "text": row.text,
+               "colour": row.colour, "position": row.position, "created_at": row.created_at, "votes": votes(row.id)}
+        if row.author_id in names:
+            out["author"] = names[row.author_id]
+        return out
+
+    def action(row: Any) -> dict[str, Any]:
+        source = {"kind": row.source_kind, "id": row.source_id} if row.source_kind and row.source_id else None
+        return {"id": row.id, "title": row.title, "description": row.description or "",
+                "owners": json.loads(row.owners or "[]"), "partners": json.loads(row.partners or "[]"),
+                "horizon": row.horizon or "", "due": row.due or None, "status": row.status, "source": source,
+                "position": row.position}
+
+    return {
+        "format": FORMAT, "schema": SCHEMA, "exported_at": now,
+        "room": {"title": room.title, "template": room.template, "lang": room.lang, "phase": room.phase,
+                 "created_at": room.created_at, "settings": RoomSettings.load(room.settings or "{}").dump()},
+        "prompts": [{"id": p.id, "title": p.title, "position": p.position} for p in prompts],
+        "clusters": [{"id": c.id, "prompt": c.prompt_id, "title": c.title, "named": bool(c.named),
+                      "position": c.position, "votes": votes(c.id)} for c in clusters],
+        "ideas": [idea(i) for i in ideas if not i.hidden],
+        "actions": [action(a) for a in actions],
+        "voters": voters, "sources": [],
+    }

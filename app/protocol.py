@@ -97,6 +97,7 @@ class RoomConfigure(_Command):
     vote_on: Literal["all", "clusters", "ideas"] | None = None
     tallies: Literal["hidden", "live"] | None = None
     roadmap: Literal["facilitators", "everyone"] | None = None
+    exports_for_everyone: bool | None = None
 
     def changes(self) -> dict[str, Any]:
         return {k: v for k, v in self.model_dump(exclude={"type", "op_id"}).items() if v is not None}

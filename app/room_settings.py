@@ -24,6 +24,7 @@ class RoomSettings:
     vote_on: VoteOn = "all"
     tallies: Tallies = "hidden"
     roadmap: Grouping = "facilitators"  # who may write the roadmap's actions
+    exports_for_everyone: bool = False  # participants may download the exports too (facilitators always)
 
     @staticmethod
     def load(raw: str | dict[str, Any]) -> RoomSettings:

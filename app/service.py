@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from . import auth, commands, limits, phases, store, voting
+from . import auth, commands, export, limits, phases, store, voting
 from .domain import checked_text
 from .commands import Committed, Outcome
 from .db import Writer, storage_error
@@ -29,7 +29,7 @@ from .hub import ONLY, Frame, RoomHub
 from .protocol import VERSION, Command, encode
 from .room_settings import RoomSettings
 from .timer import Timer
-from .visibility import private_now, sees_idea
+from .visibility import private_now, sees_idea, tallies_shown
 from .workshop_templates import Template
 
 T = TypeVar("T")
@@ -251,6 +251,10 @@ class Service:
                               else row.redacted for row in rows]
         return await self._read(run)
 
+    async def document(self, room_id: str, *, with_authors: bool) -> dict[str, Any] | None:
+        """The workshop document that every export renders (see `export.build`); None: no such room."""
+        return await self._read(lambda conn: room_document(conn, room_id, self.clock(), with_authors=with_authors))
+
 
 def action_wire(row: Any) -> dict[str, Any]:
     """An action row as pages get it: the `state` of `action.changed`, with its id."""
@@ -283,3 +287,19 @@ def clean_title(raw: str) -> str | Rejection:
 
 def _clean_line(raw: str, field: str, maximum: int) -> str | Rejection:
     return checked_text(raw, field, maximum)
+
+
+def room_document(conn: Connection, room_id: str, now: float, *, with_authors: bool) -> dict[str, Any] | None:
+    """Votes as counts only, and none while the tallies are hidden (`visibility.tallies_shown`);
+    pseudonyms only when asked and the room shows authors."""
+    room = store.room(conn, room_id)
+    if room is None:
+        return None
+    settings = RoomSettings.load(room.settings)
+    _mine, totals, voters = store.vote_summary(conn, room_id, "")
+    names = ({p.id: p.name for p in store.participants(conn, room_id)}
+             if with_authors and settings.show_authors else {})
+    return export.build(room=room, prompts=store.prompts(conn, room_id), clusters=store.clusters(conn, room_id),
+                        ideas=store.ideas(conn, room_id), actions=store.actions(conn, room_id),
+                        totals=totals if tallies_shown(room.phase, settings) else None, voters=voters,
+                        names=names, now=now)
