@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from . import auth, commands, export, limits, phases, store, voting
+from . import auth, commands, export, limits, phases, similar, store, voting
 from .domain import checked_text
 from .commands import Committed, Outcome
 from .db import Writer, storage_error
@@ -250,6 +250,22 @@ class Service:
             return room.seq, [row.payload if _privileged(row.audience, who.participant_id, facilitator)
                               else row.redacted for row in rows]
         return await self._read(run)
+
+    async def similar(self, who: Identity) -> list[similar.Pair] | None:
+        """Near-duplicate hints for a page that sees every idea; None in a private view."""
+        def run(conn: Connection) -> list[similar.Item] | None:
+            room = store.room(conn, who.room_id)
+            person = store.participant(conn, who.room_id, who.participant_id)
+            if room is None or person is None:
+                return None
+            if private_now(room.phase, RoomSettings.load(room.settings)) and person.role != "facilitator":
+                return None
+            layout = store.layout(conn, room.id)
+            items = [similar.Item(i, "idea", layout.texts[i], p.cluster)
+                     for i, p in layout.ideas.items() if i not in layout.hidden]
+            return items + [similar.Item(c, "cluster", s.title) for c, s in layout.clusters.items()]
+        items = await self._read(run)
+        return None if items is None else await asyncio.to_thread(similar.pairs, items)
 
     async def document(self, room_id: str, *, with_authors: bool) -> dict[str, Any] | None:
         """The workshop document that every export renders (see `export.build`); None: no such room."""

@@ -11,6 +11,8 @@ import { Board } from "./views/board.js";
 import { Dragging } from "./views/drag.js";
 import { GroupingBar } from "./views/grouping.js";
 import { RoadmapView } from "./views/roadmap.js";
+import { drawExports } from "./views/exports.js";
+import { SimilarHints } from "./views/similar.js";
 import { Results, VoteStatus } from "./views/voting.js";
 import { dotsLeft, mayGroup } from "./state.js";
 import { FacilitationPanel } from "./views/facilitation.js";
@@ -69,6 +71,7 @@ const groupingBar = new GroupingBar(byId("group-bar"), board.selected, send, () 
 new Dragging(byId("board"), (id) => client.state?.ideas.get(id)?.cluster ?? null, send);
 const voteStatus = new VoteStatus(byId("vote-status"));
 const roadmapView = new RoadmapView(byId("roadmap"), send);
+const hints = new SimilarHints(byId("similar"), config.room, send, () => client.state);
 const results = new Results(byId("results"), (kind, id, title) => roadmapView.prefill(kind, id, title));
 
 const phasePanel = new PhasePanel((done) => client.connection.sendFrame({ type: "done", done }));
@@ -84,6 +87,7 @@ let drawnRole = config.role;
 /** A fresh state: draw everything. @param {State} state */
 function drawAll(state) {
   drawMe(state);
+  drawExports(state);
   phasePanel.draw(state);
   facilitation.draw(state);
   timer.draw(state);
@@ -98,11 +102,14 @@ function drawAll(state) {
 
 /** @param {State} state */
 function drawGrouping(state) {
-  groupingBar.draw(state, mayGroup(state) && !["vote", "results", "roadmap", "closed"].includes(state.room.phase));
+  const open = mayGroup(state) && !["vote", "results", "roadmap", "closed"].includes(state.room.phase);
+  groupingBar.draw(state, open);
+  hints.show(open);
 }
 
 /** @param {Change} change @param {State} state @param {any} event */
 function onChange(change, state, event) {
+  drawExports(state); // a setting or a role may open or close the downloads
   switch (change.kind) {
     case "idea":
       if (change.op === "deleted") {
