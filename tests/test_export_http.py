@@ -107,3 +107,17 @@ def test_participants_download_only_when_the_room_allows(workshop: Any) -> None:
         assert get(room, path, token).status_code == 200, path
     assert get(room, "export.json", None).status_code == 403  # still not for strangers
     assert room.client.get("/rooms/nope/export.json").status_code == 404
+
+
+def test_the_room_page_offers_the_downloads_to_whoever_may(workshop: Any) -> None:
+    room, fac, _alice, token, _ids = workshop
+
+    def section(who: str) -> str:
+        page = room.client.get(f"/rooms/{room.id}", headers={"authorization": f"Bearer {who}"}).text
+        return page[page.index('<section id="exports"'):].split(">", 1)[0]
+
+    assert "hidden" not in section(room.facilitator_token) and "hidden" in section(token)
+    page = room.client.get(f"/rooms/{room.id}", headers={"authorization": f"Bearer {room.facilitator_token}"}).text
+    for suffix in SUFFIXES:
+        assert f'href="/rooms/{room.id}/export.{suffix}" download' in page
+    assert 'name="exports_for_everyone"' in page
