@@ -13,10 +13,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from . import i18n, limits, organisers, protocol, pseudonyms, purge
+from . import i18n, limits, organisers, protocol, pseudonyms
 from .errors import Rejection
 from .service import Identity
-from .web import Essaim, bearer_or_cookie, cookie_name, set_identity_cookie
+from .web import Essaim, bearer_or_cookie, set_identity_cookie
 
 FORM_MAX_BYTES = 16 * 1024
 JSON_MAX_BYTES = 16 * 1024
@@ -123,21 +123,6 @@ async def room_page(request: Request) -> Response:
     config = {**await room_config(request, room_id, who), "welcome": request.query_params.get("bienvenue") == "1"}
     return render(request, "room.html", room=room, who=who, config=config,
                   join_url=join_url(essaim, room_id))
-
-
-async def delete_room(request: Request) -> Response:
-    """Its creator erases the workshop for good (see `purge`): rows, log, sockets, cookie."""
-    essaim, room_id = essaim_of(request), request.path_params["room_id"]
-    who = await identity_of(request, room_id)
-    if who is None or who.role != "facilitator" or not who.creator:  # the creator's alone, as the link is
-        return api_error(403, "auth.forbidden")
-    form = await read_form(request) if "form" in request.headers.get("content-type", "") else {}
-    if (form or {}).get("confirm") != "yes":  # the page's box must be ticked; scripts send confirm=yes too
-        return api_error(400, "protocol.invalid", field="confirm")
-    await purge.delete_room(essaim.service, room_id)
-    response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(cookie_name(room_id), path=f"/rooms/{room_id}")
-    return response
 
 
 async def join_form(request: Request) -> Response:
@@ -365,7 +350,6 @@ ROUTES = [
     Route("/rooms/{room_id}/facilitator-link/regenerate", regenerate_facilitator_link, methods=["POST"]),
     Route("/rooms/{room_id}/screen", screen_page, methods=["GET"]),
     Route("/rooms/{room_id}/similar.json", similar_ideas, methods=["GET"]),
-    Route("/rooms/{room_id}/delete", delete_room, methods=["POST"]),
     Route("/join-code", join_by_code, methods=["POST"]),
     Route("/api/rooms", api_create_room, methods=["POST"]),
     Route("/api/rooms/{room_id}/participants", api_join, methods=["POST"]),
