@@ -226,9 +226,11 @@ export class Board {
     const old = this.cards.get(idea.idea);
     if (old?.querySelector(".edit-form")) return; // someone is editing it here: do not pull the rug
     const card = this.card(idea, null);
+    const focus = old ? focusInside(old) : null;
     if (old) old.replaceWith(card);
     else this.containerOf(idea)?.append(card);
     this.cards.set(idea.idea, card);
+    if (focus) focus(card);
     if (!old) this.arrange();
   }
 
@@ -619,4 +621,22 @@ function reorder(parent, wanted) {
   wanted.forEach((node, index) => {
     if (parent.children[index] !== node) parent.insertBefore(node, parent.children[index] ?? null);
   });
+}
+
+/**
+ * If the focus is in `old` (the card itself, reached with j/k, or one of its
+ * buttons), how to put it back on the same place of the card that replaces it:
+ * a redraw from an event must not throw a keyboard user back to the top.
+ * @param {HTMLElement} old @returns {((card: HTMLElement) => void) | null}
+ */
+function focusInside(old) {
+  const active = /** @type {HTMLElement | null} */ (document.activeElement);
+  if (!active || !old.contains(active)) return null;
+  const action = active === old ? null : active.dataset.action ?? active.dataset.select ?? null;
+  return (card) => {
+    const same = action ? /** @type {HTMLElement | null} */ (card.querySelector(`[data-action="${action}"], [data-select="${action}"]`)) : null;
+    if (same) return same.focus();
+    card.tabIndex = -1;
+    card.focus();
+  };
 }

@@ -75,6 +75,13 @@ export class GroupingBar {
     const one = n === 1;
     this.buttons.up.disabled = !one;
     this.buttons.down.disabled = !one;
+    // A button that just did its work and is now disabled drops the focus to the page's
+    // top; keep it in the bar, on the line that says what is selected now.
+    const active = document.activeElement;
+    if (active instanceof HTMLButtonElement && active.disabled && this.root.contains(active)) {
+      this.status.tabIndex = -1;
+      this.status.focus();
+    }
   }
 
   /** @param {string} action */
