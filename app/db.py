@@ -119,17 +119,20 @@ class Writer:
                 await self._settle(job)
 
     def _commit(self, batch: list[_Job[Any]]) -> None:
+        # Savepoints said to the driver: `begin_nested()` costs ~40 µs of bookkeeping per job,
+        # several times the SQL itself (bench/store_micro.py). Same semantics: a job that fails
+        # is rolled back to its savepoint, the others in the batch stay.
         with self.engine.begin() as conn:
             for job in batch:
-                savepoint = conn.begin_nested()
+                conn.exec_driver_sql("SAVEPOINT job")
                 try:
                     job.result = job.run(conn)
-                    savepoint.commit()
+                    conn.exec_driver_sql("RELEASE job")
                 except (OperationalError, sqlite3.OperationalError):
-                    savepoint.rollback()
                     raise  # the disk or the lock: the whole transaction is gone
                 except Exception as exc:  # a bug in one job must not sink the batch
-                    savepoint.rollback()
+                    conn.exec_driver_sql("ROLLBACK TO job")
+                    conn.exec_driver_sql("RELEASE job")
                     log.exception("write job failed")
                     job.failed = exc
 

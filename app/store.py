@@ -8,7 +8,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
 from . import grouping
 from .events import (IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, ParticipantRemoved, ParticipantRoleChanged,
@@ -26,6 +26,33 @@ cluster_t = Cluster.__table__  # type: ignore[attr-defined]
 vote_t = Vote.__table__  # type: ignore[attr-defined]
 action_t = Action.__table__  # type: ignore[attr-defined]
 
+# The statements every command runs, built once: building a statement anew costs several
+# times what SQLite takes to run it (bench/store_micro.py). Parameters are named `b_*` so
+# that they never clash with a column's own name in an INSERT or UPDATE.
+_ROOM = select(room_t).where(room_t.c.id == bindparam("b_room"))
+_PARTICIPANT = select(participant_t).where(participant_t.c.id == bindparam("b_id"),
+                                           participant_t.c.room_id == bindparam("b_room"))
+_PROMPT_EXISTS = select(prompt_t.c.id).where(prompt_t.c.id == bindparam("b_id"),
+                                              prompt_t.c.room_id == bindparam("b_room"))
+_COUNT_IDEAS = select(func.count()).select_from(idea_t).where(idea_t.c.room_id == bindparam("b_room"))
+_COUNT_AUTHOR_IDEAS = _COUNT_IDEAS.where(idea_t.c.author_id == bindparam("b_author"))
+_IDEA = select(idea_t).where(idea_t.c.id == bindparam("b_id"), idea_t.c.room_id == bindparam("b_room"))
+_RECORDED_OP = select(event_t.c.payload).where(event_t.c.room_id == bindparam("b_room"),
+                                               event_t.c.participant_id == bindparam("b_participant"),
+                                               event_t.c.op_id == bindparam("b_op"))
+_NEXT_SEQ = (update(room_t).where(room_t.c.id == bindparam("b_room"))
+             .values(seq=room_t.c.seq + 1, updated_at=bindparam("b_now")).returning(room_t.c.seq))
+_INSERT_EVENT = insert(event_t)
+_INSERT_IDEA = insert(idea_t)
+_LAYOUT_IDEAS = select(idea_t.c.id, idea_t.c.prompt_id, idea_t.c.cluster_id, idea_t.c.position, idea_t.c.text,
+                       idea_t.c.hidden).where(idea_t.c.room_id == bindparam("b_room"))
+_LAYOUT_CLUSTERS = select(cluster_t).where(cluster_t.c.room_id == bindparam("b_room"))
+_LAYOUT_PROMPTS = select(prompt_t.c.id).where(prompt_t.c.room_id == bindparam("b_room"))
+_HERE = func.coalesce(vote_t.c.idea_id, vote_t.c.cluster_id) == bindparam("b_item")
+_MINE = vote_t.c.participant_id == bindparam("b_participant")
+_VOTE_COUNTS = select(func.count().filter(_MINE), func.count().filter(_MINE & _HERE), func.count().filter(_HERE),
+                      func.count(vote_t.c.participant_id.distinct())).where(vote_t.c.room_id == bindparam("b_room"))
+
 
 def insert_room(conn: Connection, room: dict[str, Any], prompts: Sequence[dict[str, Any]]) -> None:
     conn.execute(insert(room_t).values(**room))
@@ -38,12 +65,11 @@ def insert_participant(conn: Connection, participant: dict[str, Any]) -> None:
 
 
 def room(conn: Connection, room_id: str) -> Row[Any] | None:
-    return conn.execute(select(room_t).where(room_t.c.id == room_id)).first()
+    return conn.execute(_ROOM, {"b_room": room_id}).first()
 
 
 def participant(conn: Connection, room_id: str, participant_id: str) -> Row[Any] | None:
-    query = select(participant_t).where(participant_t.c.id == participant_id, participant_t.c.room_id == room_id)
-    return conn.execute(query).first()
+    return conn.execute(_PARTICIPANT, {"b_id": participant_id, "b_room": room_id}).first()
 
 
 def count_participants(conn: Connection, room_id: str) -> int:
@@ -52,42 +78,36 @@ def count_participants(conn: Connection, room_id: str) -> int:
 
 
 def prompt_exists(conn: Connection, room_id: str, prompt_id: str) -> bool:
-    query = select(prompt_t.c.id).where(prompt_t.c.id == prompt_id, prompt_t.c.room_id == room_id)
-    return conn.execute(query).first() is not None
+    return conn.execute(_PROMPT_EXISTS, {"b_id": prompt_id, "b_room": room_id}).first() is not None
 
 
 def count_ideas(conn: Connection, room_id: str, author_id: str | None = None) -> int:
-    query = select(func.count()).select_from(idea_t).where(idea_t.c.room_id == room_id)
-    if author_id is not None:
-        query = query.where(idea_t.c.author_id == author_id)
-    return int(conn.execute(query).scalar_one())
+    if author_id is None:
+        return int(conn.execute(_COUNT_IDEAS, {"b_room": room_id}).scalar_one())
+    return int(conn.execute(_COUNT_AUTHOR_IDEAS, {"b_room": room_id, "b_author": author_id}).scalar_one())
 
 
 def idea(conn: Connection, room_id: str, idea_id: str) -> Row[Any] | None:
-    return conn.execute(select(idea_t).where(idea_t.c.id == idea_id, idea_t.c.room_id == room_id)).first()
+    return conn.execute(_IDEA, {"b_id": idea_id, "b_room": room_id}).first()
 
 
 def recorded_op(conn: Connection, room_id: str, participant_id: str, op_id: str) -> str | None:
     """The frame a command with this op_id already produced, if any."""
-    query = select(event_t.c.payload).where(
-        event_t.c.room_id == room_id, event_t.c.participant_id == participant_id, event_t.c.op_id == op_id)
-    return conn.execute(query).scalar()
+    return conn.execute(_RECORDED_OP, {"b_room": room_id, "b_participant": participant_id, "b_op": op_id}).scalar()
 
 
 def next_seq(conn: Connection, room_id: str, now: float) -> int:
     """Take the room's next sequence number; on PostgreSQL this also locks the room row."""
-    query = (update(room_t).where(room_t.c.id == room_id)
-             .values(seq=room_t.c.seq + 1, updated_at=now).returning(room_t.c.seq))
-    return int(conn.execute(query).scalar_one())
+    return int(conn.execute(_NEXT_SEQ, {"b_room": room_id, "b_now": now}).scalar_one())
 
 
 def record_event(conn: Connection, room_id: str, seq: int, *, participant_id: str | None,
                  op_id: str | None, subject: str | None, payload: str, at: float,
                  audience: str | None = None, redacted: str | None = None, undo: str | None = None,
                  undo_kind: str | None = None) -> None:
-    conn.execute(insert(event_t).values(room_id=room_id, seq=seq, participant_id=participant_id,
-                                        op_id=op_id, subject=subject, payload=payload, at=at,
-                                        audience=audience, redacted=redacted, undo=undo, undo_kind=undo_kind))
+    conn.execute(_INSERT_EVENT, {"room_id": room_id, "seq": seq, "participant_id": participant_id, "op_id": op_id,
+                                 "subject": subject, "payload": payload, "at": at, "audience": audience,
+                                 "redacted": redacted, "undo": undo, "undo_kind": undo_kind})
 
 
 def apply(conn: Connection, room_id: str, event: RoomEvent, seq: int) -> None:
@@ -104,9 +124,10 @@ def apply(conn: Connection, room_id: str, event: RoomEvent, seq: int) -> None:
 
 def _apply_idea(conn: Connection, room_id: str, event: RoomEvent) -> bool:
     if isinstance(event, IdeaAdded):
-        conn.execute(insert(idea_t).values(
-            id=event.idea, room_id=room_id, prompt_id=event.prompt, author_id=event.author_id,
-            text=event.text, colour=event.colour, position=event.at, created_at=event.at, updated_at=event.at))
+        conn.execute(_INSERT_IDEA, {
+            "id": event.idea, "room_id": room_id, "prompt_id": event.prompt, "author_id": event.author_id,
+            "text": event.text, "colour": event.colour, "position": event.at, "created_at": event.at,
+            "updated_at": event.at})
     elif isinstance(event, IdeaEdited):
         conn.execute(update(idea_t).where(idea_t.c.id == event.idea, idea_t.c.room_id == room_id)
                      .values(text=event.text, colour=event.colour, updated_at=event.at))
@@ -209,10 +230,10 @@ def participants(conn: Connection, room_id: str) -> list[Row[Any]]:
 
 
 def layout(conn: Connection, room_id: str) -> grouping.Layout:
-    ideas = conn.execute(select(idea_t.c.id, idea_t.c.prompt_id, idea_t.c.cluster_id, idea_t.c.position,
-                                idea_t.c.text, idea_t.c.hidden).where(idea_t.c.room_id == room_id)).all()
-    clusters = conn.execute(select(cluster_t).where(cluster_t.c.room_id == room_id)).all()
-    prompt_ids = conn.execute(select(prompt_t.c.id).where(prompt_t.c.room_id == room_id)).scalars()
+    this_room = {"b_room": room_id}
+    ideas = conn.execute(_LAYOUT_IDEAS, this_room).all()
+    clusters = conn.execute(_LAYOUT_CLUSTERS, this_room).all()
+    prompt_ids = conn.execute(_LAYOUT_PROMPTS, this_room).scalars()
     return grouping.Layout(
         ideas={r.id: grouping.Placement(r.prompt_id, r.cluster_id, r.position) for r in ideas},
         clusters={c.id: grouping.Cluster(c.prompt_id, c.title, c.named, c.position) for c in clusters},
@@ -297,11 +318,7 @@ def vote_item(conn: Connection, room_id: str, item_id: str) -> tuple[str, bool, 
 
 def vote_counts(conn: Connection, room_id: str, participant_id: str, item_id: str) -> tuple[int, int, int, int]:
     """(participant's dots, participant's dots here, everyone's dots here, voters) in one pass."""
-    here = func.coalesce(vote_t.c.idea_id, vote_t.c.cluster_id) == item_id
-    mine = vote_t.c.participant_id == participant_id
-    row = conn.execute(select(
-        func.count().filter(mine), func.count().filter(mine & here), func.count().filter(here),
-        func.count(vote_t.c.participant_id.distinct())).where(vote_t.c.room_id == room_id)).one()
+    row = conn.execute(_VOTE_COUNTS, {"b_room": room_id, "b_participant": participant_id, "b_item": item_id}).one()
     return int(row[0]), int(row[1]), int(row[2]), int(row[3])
 
 
