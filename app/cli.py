@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 
 from . import limits
@@ -40,7 +41,14 @@ def serve(settings: settings_module.Settings) -> int:
 
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     print(f"Essaim : http://{settings.host}:{settings.port} (données : {settings.data_dir})", flush=True)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=settings.log_level,
-                ws="websockets-sansio", ws_max_size=limits.WS_MESSAGE_MAX_BYTES, ws_per_message_deflate=False,
-                access_log=False, proxy_headers=False, server_header=False)
+    options: dict[str, object] = {
+        "host": settings.host, "port": settings.port, "log_level": settings.log_level, "ws": "websockets-sansio",
+        "ws_max_size": limits.WS_MESSAGE_MAX_BYTES, "ws_per_message_deflate": False, "access_log": False,
+        "proxy_headers": False, "server_header": False}
+    if settings.workers > 1:  # each worker builds its app from the same environment (the flags are in it)
+        os.environ.update({"ESSAIM_HOST": settings.host, "ESSAIM_PORT": str(settings.port),
+                           "ESSAIM_DATA_DIR": str(settings.data_dir)})
+        uvicorn.run("app.main:create_app", factory=True, workers=settings.workers, **options)  # type: ignore[arg-type]
+    else:
+        uvicorn.run(create_app(settings), **options)  # type: ignore[arg-type]
     return 0

@@ -36,6 +36,7 @@ log = logging.getLogger("essaim.hub")
 FACILITATORS = "fac"
 ONLY = "="  # "=<author tag>": that author alone, facilitators not included (a voter's own dots)
 CLOSE_REMOVED = 4003
+CLOSE_RESYNC = 1012  # "service restart": reconnect, and catch up by seq
 CLOSE_REVOKED = 4001  # opened with a facilitator link since regenerated: reconnect, the token decides
 # A room sends at most one batch of events per tick. Longer sends fewer frames (each
 # costs a task wake-up, a websocket frame and a system call per socket, whatever its
@@ -130,6 +131,7 @@ class Member:
     outbox: Outbox = field(default_factory=Outbox)
     creator: bool = False  # the room's creator, shown as the lead facilitator
     facilitator_version: int | None = None  # the facilitator link version its token carried, if any
+    hurried: int = 0  # how many of the room's pending frames it already got (see `RoomHub.hurry`)
 
     def text_for(self, frame: Frame) -> str:
         if frame.redacted is None or frame.audience is None:
@@ -178,6 +180,23 @@ class RoomHub:
         if first:
             await self._presence(room_id, "presence.joined", member)
             await self._publish_done(room_id, room)
+
+    def hurry(self, room_id: str, member: Member, seq: int) -> None:
+        """Send `member` now what the room holds for the next tick, up to and past its own event `seq`.
+
+        An author's confirmation is its own event: without this, its ack waits for the
+        room's tick (up to `TICK_SECONDS`, more for a writer who sends as soon as it hears).
+        It gets the room's pending frames in order, so no later seq ever overtakes an
+        earlier one; the tick then sends it only the frames after these.
+        """
+        room = self._rooms.get(room_id)
+        if room is None or member not in room.members:
+            return
+        if not any(frame.seq == seq for frame in room.pending[member.hurried:]):
+            return  # already sent with a tick, or not read from the channel yet: the tick carries it
+        frames = room.pending[member.hurried:]
+        member.hurried = len(room.pending)
+        member.outbox.put(Batch.of(tuple((frame.seq, member.text_for(frame)) for frame in frames)))
 
     async def leave(self, room_id: str, member: Member) -> None:
         room = self._rooms.get(room_id)
@@ -265,6 +284,13 @@ class RoomHub:
                     wait = room.flushed_at + TICK_SECONDS - loop.time()
                     room.tick = (loop.call_later(wait, self._flush, room) if wait > 0
                                  else loop.call_soon(self._flush, room))
+        # The subscription ended under us (the broker was lost, or the server stops): whatever
+        # was published meanwhile may never come, so every socket goes and its page resyncs.
+        self._flush(room)
+        if self._rooms.get(room_id) is room:
+            self._rooms.pop(room_id, None)
+        for member in list(room.members):
+            member.outbox.close(CLOSE_RESYNC)
 
     @staticmethod
     def _flush(room: _Room) -> None:
@@ -279,6 +305,11 @@ class RoomHub:
         varying = [frame for frame in frames if frame.redacted is not None and frame.audience is not None]
         views: dict[tuple[bool, ...], Batch] = {}
         for member in list(room.members):
+            if member.hurried:  # an author who got the start of this tick early (see `hurry`)
+                rest, member.hurried = frames[member.hurried:], 0
+                if rest:
+                    member.outbox.put(Batch.of(tuple((frame.seq, member.text_for(frame)) for frame in rest)))
+                continue
             # Which form of each two-form event this socket gets (Member.text_for decides): its view.
             view = tuple(member.text_for(frame) is frame.text for frame in varying)
             batch = views.get(view)

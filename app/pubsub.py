@@ -1,7 +1,9 @@
 """Publish/subscribe by channel, after encode/broadcaster.
 
-`Broadcast(url)` picks a backend by URL scheme: `memory://` for one process.
-Messages are strings; the domain never sees this module.
+`Broadcast(url)` picks a backend by URL scheme: `memory://` for one process,
+`redis://` (see `pubsub_redis`) for several. Messages are strings; the domain
+never sees this module. A subscription whose backend is lost ends (its iterator
+stops): the hub then closes its sockets, and pages reconnect and resync by seq.
 """
 
 from __future__ import annotations
@@ -66,7 +68,11 @@ def backend_for(url: str) -> Backend:
     scheme = urlparse(url).scheme
     if scheme == "memory":
         return MemoryBackend()
-    raise ValueError(f"unsupported BROADCAST_URL scheme {scheme!r}; this version supports memory://")
+    if scheme in ("redis", "rediss"):
+        from .pubsub_redis import RedisBackend  # imported only when asked for: redis is optional
+
+        return RedisBackend(url)
+    raise ValueError(f"unsupported BROADCAST_URL scheme {scheme!r}; use memory:// or redis://")
 
 
 class Broadcast:

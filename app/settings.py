@@ -31,7 +31,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("ESSAIM_ALLOWED_ORIGINS", "", "extra origins allowed to open websockets, comma separated"),
     Spec("ESSAIM_SECRET_KEY", "", "key that signs tokens and cookies (default: generated once in the data folder)"),
     Spec("DATABASE_URL", "", "database address (default: sqlite in the data folder)"),
-    Spec("BROADCAST_URL", "memory://", "fan-out backend between processes"),
+    Spec("BROADCAST_URL", "memory://", "fan-out backend between processes: memory:// (one process) or redis://HOST:PORT/0"),
+    Spec("ESSAIM_WORKERS", "1", "server processes; more than one needs BROADCAST_URL=redis://…"),
     Spec("ESSAIM_SQLITE_SYNCHRONOUS", "FULL", "SQLite `synchronous` pragma: FULL survives power loss, NORMAL only crashes"),
     Spec("ESSAIM_CONTACT", "le service organisateur (à compléter)", "who participants contact about their data"),
     Spec("ESSAIM_RETENTION_DAYS", "90", "days a workshop is kept after its last activity (shown on the join page)"),
@@ -66,6 +67,7 @@ class Settings:
     max_connections_per_address: int = 1000
     command_burst: int | None = None  # None: limits.COMMAND_BURST
     organiser_passphrase: str = ""  # empty: anyone may open a workshop (see `organisers`)
+    workers: int = 1
 
     @property
     def secure_cookies(self) -> bool:
@@ -102,7 +104,17 @@ def load(overrides: Mapping[str, str] | None = None, environ: Mapping[str, str] 
                                            "ESSAIM_MAX_CONNECTIONS_PER_ADDRESS", minimum=0),
         organiser_passphrase=_passphrase(get("ESSAIM_ORGANISER_PASSPHRASE")),
         command_burst=_count(burst, "ESSAIM_COMMAND_BURST", minimum=1) if (burst := get("ESSAIM_COMMAND_BURST")) else None,
+        workers=_workers(get("ESSAIM_WORKERS"), get("BROADCAST_URL")),
     )
+
+
+def _workers(raw: str, broadcast_url: str) -> int:
+    workers = _count(raw, "ESSAIM_WORKERS", minimum=1)
+    if workers > 1 and broadcast_url.startswith("memory:"):
+        # Each process would hear only its own events: pages would silently miss the others'.
+        raise ValueError(f"ESSAIM_WORKERS={workers} needs BROADCAST_URL=redis://HOST:PORT/0: with memory:// "
+                         "the processes would not hear each other's events")
+    return workers
 
 
 def _passphrase(raw: str) -> str:
