@@ -30,7 +30,7 @@ def essaim_of(request: Request) -> Essaim:
 
 
 def lang_of(request: Request) -> str:
-    return i18n.negotiate(request.headers.get("accept-language"), request.cookies.get("essaim_lang"))
+    return i18n.negotiate(request.headers.get("accept-language"), request.cookies.get(LANG_COOKIE))
 
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> Response:
@@ -77,6 +77,28 @@ async def read_form(request: Request) -> dict[str, str] | None:
 
 
 # -- pages -------------------------------------------------------------------------------
+
+LANG_COOKIE = "essaim_lang"  # read by lang_of
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+
+
+def same_site_path(target: str | None) -> str:
+    """Only a path of this site: a crafted `next` must not send people elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+async def choose_language(request: Request) -> Response:
+    """The header's switch: remember the language (cookie, a year) and go back to the same page."""
+    form = await read_form(request) or {}
+    if form.get("lang") not in i18n.LANGS:
+        return api_error(400, "protocol.invalid", field="lang")
+    response = RedirectResponse(same_site_path(form.get("next")), status_code=303)
+    response.set_cookie(LANG_COOKIE, form["lang"], max_age=LANG_COOKIE_MAX_AGE, path="/", httponly=True, samesite="lax",
+                        secure=essaim_of(request).settings.secure_cookies)
+    return response
+
 
 async def home(request: Request) -> Response:
     return render(request, "home.html", templates=essaim_of(request).templates.values())
@@ -339,6 +361,7 @@ from . import export_routes  # noqa: E402
 
 ROUTES = [
     Route("/", home, methods=["GET"]),
+    Route("/lang", choose_language, methods=["POST"]),
     Route("/healthz", healthz, methods=["GET"]),
     Route("/rooms", create_room_form, methods=["POST"]),
     Route("/rooms/{room_id}", room_page, methods=["GET"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -12,6 +13,9 @@ from app import i18n, limits, workshop_templates
 from app.errors import CODES
 from app.protocol import COLOURS
 from app.text import clean
+
+if TYPE_CHECKING:
+    from starlette.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parent.parent
 CATALOGUES = {lang: json.loads((i18n.FOLDER / f"{lang}.json").read_text(encoding="utf-8")) for lang in i18n.LANGS}
@@ -133,6 +137,7 @@ DYNAMIC_FAMILIES = {
     "colour.${": [f"colour.{c}" for c in COLOURS],
     "error.${": [f"error.{c}" for c in CODES],
     "js.connection.${": [f"js.connection.{s}" for s in ("connecting", "online", "offline")],
+    "prefs.lang.${": [f"prefs.lang.{lang}" for lang in i18n.LANGS],
 }  # Jinja2's _("error." ~ code) is scanned as "error.${"
 
 _JS_CALL = re.compile(r"""(?<![\w.$])t\(\s*(?:"([^"]*)"|'([^']*)'|`([^`]*)`)""")
@@ -227,3 +232,93 @@ def test_translator_falls_back_to_french_and_to_the_key() -> None:
     assert i18n.translator("xx")("home.title") == CATALOGUES["fr"]["home.title"]
     assert i18n.translator("en")("no.such.key") == "no.such.key"
     assert i18n.translator("en")("error.text.too_long", max=500).endswith("(500 characters at most).")
+
+
+# --- the language switch ------------------------------------------------------------------------
+
+def test_the_switch_remembers_the_language_and_comes_back(client: "TestClient") -> None:
+    page = client.get("/")
+    assert '<html lang="fr">' in page.text and 'value="en" lang="en">English</button>' in page.text
+    moved = client.post("/lang", data={"lang": "en", "next": "/rooms/abc"}, follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == "/rooms/abc"
+    assert "essaim_lang=en" in moved.headers["set-cookie"] and "httponly" in moved.headers["set-cookie"].lower()
+    page = client.get("/", headers={"accept-language": "fr-FR"})  # the choice beats the browser's preference
+    assert '<html lang="en">' in page.text and CATALOGUES["en"]["home.submit"] in page.text
+    assert 'value="fr" lang="fr">Français</button>' in page.text
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "", "rooms"])
+def test_the_switch_only_goes_back_to_this_site(client: "TestClient", target: str) -> None:
+    moved = client.post("/lang", data={"lang": "fr", "next": target}, follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == "/"
+
+
+def test_the_switch_refuses_an_unknown_language(client: "TestClient") -> None:
+    refused = client.post("/lang", data={"lang": "de", "next": "/"}, follow_redirects=False)
+    assert refused.status_code == 400 and refused.json()["error"] == "protocol.invalid"
+    assert "essaim_lang" not in refused.headers.get("set-cookie", "")
+
+
+# --- the palette (static/css/app.css) -----------------------------------------------------------
+
+CSS = (ROOT / "static" / "css" / "app.css").read_text(encoding="utf-8")
+NOTES = [f"--note-{c}" for c in COLOURS]
+
+
+def _variables(selector: str) -> dict[str, str]:
+    block = re.search(re.escape(selector) + r"\s*\{([^}]*)\}", CSS)
+    assert block, selector
+    return dict(re.findall(r"(--[\w-]+):\s*(#[0-9a-fA-F]{6})\b", block.group(1)))
+
+
+def _luminance(hex_colour: str) -> float:
+    def channel(c: int) -> float:
+        s = c / 255
+        return s / 12.92 if s <= 0.03928 else ((s + 0.055) / 1.055) ** 2.4
+    r, g, b = (int(hex_colour[i:i + 2], 16) for i in (1, 3, 5))
+    return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b)
+
+
+def contrast(a: str, b: str) -> float:
+    """WCAG 2.1 contrast ratio of two #rrggbb colours."""
+    light, dark = sorted((_luminance(a), _luminance(b)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def _text_pairs(p: dict[str, str]) -> list[tuple[str, str, str]]:
+    """Every (what, text, background) the pages draw with the palette."""
+    pairs = [(f"ink on {n}", p["--ink"], p[n]) for n in NOTES]
+    pairs += [(f"projector ink on {n}", "#111111", p[n]) for n in NOTES]  # .screen-idea { color: #111 }
+    pairs += [("ink-soft on paper", p["--ink-soft"], p["--paper"]), ("ink-soft on card", p["--ink-soft"], p["--card"]),
+              ("link on paper", p["--accent"], p["--paper"]), ("primary button", p["--accent-ink"], p["--accent-bg"]),
+              ("danger on card", p["--danger"], p["--card"]), ("ok on paper", p["--ok"], p["--paper"]),
+              ("warn on paper", p["--warn"], p["--paper"]), ("ink on paper", p["--ink"], p["--paper"])]
+    return pairs
+
+
+def test_contrast_is_computed_right() -> None:
+    assert round(contrast("#000000", "#ffffff"), 1) == 21.0
+    assert round(contrast("#767676", "#ffffff"), 2) == 4.54  # the well-known AA grey
+    assert contrast("#777777", "#ffffff") < 4.5
+
+
+def test_every_text_of_the_default_palette_reaches_aa() -> None:
+    palette = _variables(":root")
+    assert set(NOTES) <= set(palette), "a sticky colour has no --note-* variable"
+    low = [(what, round(contrast(a, b), 2)) for what, a, b in _text_pairs(palette) if contrast(a, b) < 4.5]
+    assert low == []
+    assert contrast(palette["--focus"], palette["--paper"]) >= 3  # the focus ring, a component (1.4.11)
+    assert contrast(palette["--line"], palette["--paper"]) >= 3  # field borders
+
+
+def test_the_high_contrast_theme_reaches_aaa() -> None:
+    palette = {**_variables(":root"), **_variables(':root[data-theme="contrast"]')}
+    low = [(what, round(contrast(a, b), 2)) for what, a, b in _text_pairs(palette) if contrast(a, b) < 7]
+    assert low == []
+    assert contrast(palette["--focus"], palette["--paper"]) >= 7
+
+
+def test_the_projector_palette_reaches_aa() -> None:
+    palette = {**_variables(":root"), **_variables(".screen-page")}
+    for name in ("--ink", "--ink-soft", "--ok", "--danger", "--warn", "--focus"):
+        assert contrast(palette[name], palette["--paper"]) >= 4.5, name

@@ -283,7 +283,7 @@ function step(time) {
   if (!paused && time >= holdUntil) {
     const bottom = boardBox.scrollHeight - boardBox.clientHeight;
     if (boardBox.scrollTop >= bottom - 1) {
-      boardBox.scrollTo({ top: 0, behavior: "smooth" });
+      boardBox.scrollTo({ top: 0, behavior: matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
       holdUntil = time + PAUSE_AT_ENDS_MS * 2;
     } else {
       position += (SCROLL_PX_PER_SECOND * elapsed) / 1000;

@@ -46,10 +46,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def facilitator(server: Server, session: Session) -> Page:
     page = session.page()
     page.goto(server.url + "/")
-    page.get_by_label("Titre de l’atelier").fill("Atelier accessible")
-    page.get_by_label("Votre nom d’animateur·rice").fill("Nadia")
-    page.get_by_role("radio", name=re.compile(r"^Remue-méninges")).check()
-    page.get_by_role("button", name="Créer l’atelier").click()
+    create = page.locator("form[action='/rooms']")  # the home page has other forms
+    create.get_by_label("Titre de l’atelier").fill("Atelier accessible")
+    create.get_by_label("Votre nom d’animateur·rice").fill("Nadia")
+    create.get_by_role("radio", name=re.compile(r"^Remue-méninges")).check()
+    create.get_by_role("button", name="Créer l’atelier").click()
     page.wait_for_url(re.compile(r"/rooms/[^/?#]+$"))
     page.get_by_role("button", name="Fermer").click()
     expect(page.locator("#connection")).to_have_text("Connecté")
@@ -200,3 +201,66 @@ def test_every_phase(phase: str, label: str, facilitator: Page, participant: Pag
         thumb.locator("#board").get_by_role("button", name=re.compile("^Ajouter une gommette")).first.tap()
         expect(thumb.locator("#vote-status")).to_contain_text("Il vous reste 4")
     check_all({"participant": participant, "phone": thumb, "facilitator": facilitator, "projector": projector})
+
+
+def test_high_contrast_theme_is_remembered_and_follows_the_system(server: Server, session: Session,
+                                                                   participant: Page) -> None:
+    page = session.page()
+    page.goto(server.url + "/")
+    toggle = page.get_by_role("button", name="Contraste renforcé")
+    expect(toggle).to_have_attribute("aria-pressed", "false")
+    ink = "() => getComputedStyle(document.body).color"
+    before = page.evaluate(ink)
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate("document.documentElement.dataset.theme") == "contrast"
+    assert page.evaluate(ink) == "rgb(0, 0, 0)" != before
+    page.reload()
+    expect(page.get_by_role("button", name="Contraste renforcé")).to_have_attribute("aria-pressed", "true")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Contraste renforcé").click()  # and off again, remembered too
+    page.reload()
+    assert page.evaluate("document.documentElement.dataset.theme") == "default"
+    page.context.close()
+    # nobody chose: the system's preference decides
+    system = session.page()
+    system.emulate_media(contrast="more")
+    system.goto(server.url + "/")
+    assert system.evaluate("document.documentElement.dataset.theme") == "contrast"
+    system.context.close()
+    # the room in high contrast, every phase passed by now: still no violation
+    participant.evaluate("localStorage.setItem('essaim:theme', 'contrast')")
+    participant.reload()
+    expect(participant.locator("#connection")).to_have_text("Connecté")
+    try:
+        check_all({"participant-contrast": participant})
+    finally:
+        participant.evaluate("localStorage.removeItem('essaim:theme')")
+
+
+def test_reduced_motion_stops_the_animations(server: Server, session: Session, projector: Page) -> None:
+    projector.emulate_media(reduced_motion="reduce")
+    try:
+        moving = projector.evaluate("""() => [...document.querySelectorAll('*')].filter(e => {
+            const s = getComputedStyle(e);
+            return (s.animationName !== 'none' && parseFloat(s.animationDuration) > 0.01)
+                || parseFloat(s.transitionDuration) > 0.01;
+        }).length""")
+        assert moving == 0
+    finally:
+        projector.emulate_media(reduced_motion="no-preference")
+
+
+def test_the_language_switch(server: Server, session: Session, facilitator: Page) -> None:
+    page = session.page()
+    page.goto(facilitator.locator("#join-link").input_value())
+    assert page.evaluate("document.documentElement.lang") == "fr"
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("button", name="Join the workshop")).to_be_visible()  # the same page, in English
+    assert page.evaluate("document.documentElement.lang") == "en"
+    page.goto(server.url + "/")
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Français").click()
+    expect(page.get_by_role("button", name="Créer l’atelier", exact=True)).to_be_visible()
+    page.context.close()

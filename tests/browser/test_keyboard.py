@@ -55,10 +55,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 def facilitator(server: Server, session: Session) -> Page:
     page = session.page()
     page.goto(server.url + "/")
-    page.get_by_label("Titre de l’atelier").fill("Atelier au clavier")
-    page.get_by_label("Votre nom d’animateur·rice").fill("Nadia")
-    page.get_by_role("radio", name=re.compile(r"^Remue-méninges")).check()
-    page.get_by_role("button", name="Créer l’atelier").click()
+    create = page.locator("form[action='/rooms']")  # the home page has other forms
+    create.get_by_label("Titre de l’atelier").fill("Atelier au clavier")
+    create.get_by_label("Votre nom d’animateur·rice").fill("Nadia")
+    create.get_by_role("radio", name=re.compile(r"^Remue-méninges")).check()
+    create.get_by_role("button", name="Créer l’atelier").click()
     page.wait_for_url(re.compile(r"/rooms/[^/?#]+$"))
     page.get_by_role("button", name="Fermer").click()
     expect(page.locator("#connection")).to_have_text("Connecté")
