@@ -9,14 +9,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from . import export, export_odt
+from . import export, export_odt, i18n, importer, organisers
+from .errors import Rejection
 from .room_settings import RoomSettings
-from .routes import api_error, essaim_of, identity_of, render
+from .routes import (api_error, essaim_of, identity_of, join_url, lang_of, organiser_refusal, render,
+                     rejection_response)
+from .service import NewRoom
+from .web import set_identity_cookie
 
 Renderer = Callable[[dict[str, Any]], bytes]
 FORMATS: dict[str, tuple[str, str, Renderer]] = {  # path suffix: file suffix, media type, renderer
@@ -67,7 +72,73 @@ async def report_page(request: Request) -> Response:
     return Response(html, media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"})
 
 
+# -- import -----------------------------------------------------------------------------------------
+
+def problems_json(problems: list[importer.Problem], lang: str) -> list[dict[str, Any]]:
+    _ = i18n.translator(lang)
+    return [{**p.dump(), "message": _("import.problem", where=p.where, message=_(f"error.{p.code}", **p.params))}
+            for p in problems]
+
+
+async def _uploaded(request: Request) -> tuple[bytes, dict[str, str]] | None:
+    """The form's JSON file and its other fields; None when it is too large to read."""
+    if int(request.headers.get("content-length") or 0) > importer.FILE_MAX_BYTES + 64 * 1024:
+        return None
+    async with request.form(max_files=1, max_fields=5, max_part_size=importer.FILE_MAX_BYTES) as form:
+        upload = form.get("file")
+        raw = await upload.read(importer.FILE_MAX_BYTES + 1) if isinstance(upload, UploadFile) else b""
+        return raw, {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def import_form(request: Request) -> Response:
+    """The home page's upload: a new workshop from a JSON export, its creator signed in."""
+    essaim = essaim_of(request)
+    home = {"templates": essaim.templates.values()}
+    uploaded = await _uploaded(request)
+    if uploaded is None:
+        return render(request, "home.html", 413, **home, import_error=Rejection("text.too_long", {
+            "field": "file", "max": importer.FILE_MAX_BYTES}))
+    raw, fields = uploaded
+    if (refused := organiser_refusal(request, fields.get(organisers.FORM_FIELD))) is not None:
+        return render(request, "home.html", 429 if refused.code == "room.create_rate_limited" else 403, **home,
+                      import_error=refused)
+    created = await essaim.service.import_document(raw, fields.get("name") or "Animation")
+    if not isinstance(created, NewRoom):
+        problems = created if isinstance(created, list) else [importer.Problem("name", created.code, created.params)]
+        return render(request, "home.html", 422, **home, import_error=Rejection("import.invalid", {
+            "count": len(problems)}), import_problems=problems_json(problems, lang_of(request)))
+    response = RedirectResponse(f"/rooms/{created.room_id}", status_code=303)
+    set_identity_cookie(response, essaim.settings, created.room_id,
+                        essaim.tokens.participant(created.room_id, created.facilitator_id))
+    return response
+
+
+async def api_import(request: Request) -> Response:
+    """`POST /api/rooms/import?name=…` with the export as the JSON body: like `POST /api/rooms`."""
+    essaim = essaim_of(request)
+    if (refused := organiser_refusal(request, organisers.from_header(request.headers))) is not None:
+        return api_error(429 if refused.code == "room.create_rate_limited" else 403, refused.code)
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return api_error(415, "protocol.invalid", field="content-type")
+    if int(request.headers.get("content-length") or 0) > importer.FILE_MAX_BYTES:
+        return api_error(413, "text.too_long", field="body", max=importer.FILE_MAX_BYTES)
+    raw = await request.body()
+    created = await essaim.service.import_document(raw, request.query_params.get("name") or "Animation")
+    if isinstance(created, Rejection):
+        return rejection_response(created)
+    if isinstance(created, list):
+        return JSONResponse({"error": "import.invalid", "params": {"count": len(created)},
+                             "message": i18n.translator("en")("error.import.invalid", count=len(created)),
+                             "problems": problems_json(created, "en")}, status_code=422)
+    token = essaim.tokens.facilitator(created.room_id, created.facilitator_id, 1)
+    return JSONResponse({"id": created.room_id, "join_url": join_url(essaim, created.room_id),
+                         "facilitator_url": f"{join_url(essaim, created.room_id)}/animer#{token}",
+                         "facilitator_token": token}, status_code=201)
+
+
 ROUTES = [
     *(Route(f"/rooms/{{room_id}}/export.{fmt}", _download(fmt), methods=["GET"]) for fmt in FORMATS),
     Route("/rooms/{room_id}/report", report_page, methods=["GET"]),
+    Route("/rooms/import", import_form, methods=["POST"]),
+    Route("/api/rooms/import", api_import, methods=["POST"]),
 ]

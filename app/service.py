@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from . import auth, commands, export, limits, phases, similar, store, voting
+from . import auth, commands, export, importer, limits, phases, similar, store, voting
 from .domain import checked_text
 from .commands import Committed, Outcome
 from .db import Writer, storage_error
@@ -271,6 +271,10 @@ class Service:
         """The workshop document that every export renders (see `export.build`); None: no such room."""
         return await self._read(lambda conn: room_document(conn, room_id, self.clock(), with_authors=with_authors))
 
+    async def import_document(self, raw: bytes, facilitator_name: str) -> NewRoom | Rejection | list[importer.Problem]:
+        """A new workshop from a JSON export (see `import_room`); a list: the file's problems."""
+        return await import_room(self, raw, facilitator_name)
+
 
 def action_wire(row: Any) -> dict[str, Any]:
     """An action row as pages get it: the `state` of `action.changed`, with its id."""
@@ -319,3 +323,49 @@ def room_document(conn: Connection, room_id: str, now: float, *, with_authors: b
                         ideas=store.ideas(conn, room_id), actions=store.actions(conn, room_id),
                         totals=totals if tallies_shown(room.phase, settings) else None, voters=voters,
                         names=names, now=now)
+
+async def import_room(service: Service, raw: bytes, facilitator_name: str) -> NewRoom | Rejection | list[importer.Problem]:
+    """A new workshop from a JSON export (`importer.plan`): all of it in one transaction, or nothing
+    and the list of `importer.Problem`. Authors and voters become stand-in participants, removed,
+    who never had a token; the importing person is the new room's creator."""
+    name = clean_name(facilitator_name)
+    if isinstance(name, Rejection):
+        return name
+    made = importer.plan(raw, auth.new_id, templates=frozenset(service.templates))
+    if isinstance(made, list):
+        return made
+    now, room_id, facilitator_id = service.clock(), auth.new_room_id(), auth.new_id()
+
+    def person(pseudonym: str, *, role: str = "participant", creator: bool = False) -> dict[str, Any]:
+        return {"id": facilitator_id if creator else auth.new_id(), "room_id": room_id, "public_id": auth.new_id(),
+                "name": pseudonym, "role": role, "removed": not creator, "created_at": now, "creator": creator}
+
+    authors = {a: person(a) for a in dict.fromkeys(i["author"] for i in made.ideas if i["author"])}
+    voters = [person(f"Votant {n + 1}") for n in range(made.voters)]
+    room = {"id": room_id, "title": made.title, "template": made.template, "lang": made.lang, "phase": made.phase,
+            "seq": len(made.dots), "facilitator_version": 1, "author_key": auth.new_secret(),
+            "settings": made.settings.json(), "timer": json.dumps(Timer().dump()), "created_at": now, "updated_at": now}
+    prompts = [{**p, "room_id": room_id} for p in made.prompts]
+    clusters = [{"id": c["id"], "room_id": room_id, "prompt_id": c["prompt_id"], "title": c["title"],
+                 "named": c["named"], "position": c["position"]} for c in made.clusters]
+    ideas = [{"id": i["id"], "room_id": room_id, "prompt_id": i["prompt_id"],
+              "author_id": authors[i["author"]]["id"] if i["author"] else facilitator_id, "text": i["text"],
+              "colour": i["colour"], "hidden": False, "cluster_id": i["cluster_id"], "position": i["position"],
+              "created_at": i["created_at"], "updated_at": now} for i in made.ideas]
+    actions = [{**a, "room_id": room_id} for a in made.actions]
+    votes = [{"room_id": room_id, "seq": n + 1, "participant_id": voters[v]["id"],
+              "idea_id": item if kind == "idea" else None, "cluster_id": item if kind == "cluster" else None}
+             for n, (v, kind, item) in enumerate(made.dots)]
+    people = [person(name, role="facilitator", creator=True), *authors.values(), *voters]
+
+    def run(conn: Connection) -> None:
+        _insert_room(conn, {**room, "code": new_code()}, prompts, people[0])
+        store.insert_imported(conn, participants=people[1:], clusters=clusters, ideas=ideas, actions=actions,
+                              votes=votes)
+    for _attempt in range(5):  # a short code may already be taken
+        try:
+            await service.writer.submit(run)
+            return NewRoom(room_id, facilitator_id)
+        except IntegrityError:
+            continue
+    raise RuntimeError("no free short code")  # pragma: no cover - 887 million codes
