@@ -322,3 +322,75 @@ def test_the_projector_palette_reaches_aa() -> None:
     palette = {**_variables(":root"), **_variables(".screen-page")}
     for name in ("--ink", "--ink-soft", "--ok", "--danger", "--warn", "--focus"):
         assert contrast(palette[name], palette["--paper"]) >= 4.5, name
+
+
+# --- no user-visible text outside the catalogues ------------------------------------------------
+# Templates: what is left once the Jinja2 expressions, tags and comments are gone must hold no
+# word, in text or in the attributes people see or hear. JavaScript: no string literal reads
+# like prose (two words, an accented letter, a capitalised word); class lists and selectors
+# (lowercase tokens that app.css knows, or with selector marks) are code.
+
+_WORD = re.compile(r"[^\W\d_]{2,}")
+_SEEN_ATTRIBUTES = re.compile(r"""\b(alt|title|placeholder|aria-label|aria-description|aria-valuetext)\s*=\s*("[^"]*"|'[^']*')""")
+
+
+def template_leftovers(text: str) -> list[str]:
+    text = re.sub(r"\{%\s*block body_class\s*%\}.*?\{%\s*endblock\s*%\}", "", text, flags=re.S)  # a class, not text
+    for pattern in (r"\{#.*?#\}", r"\{\{.*?\}\}", r"\{%.*?%\}", r"<(script|style)\b.*?</\1>"):
+        text = re.sub(pattern, "", text, flags=re.S)
+    text = re.sub(r"<kbd>.</kbd>", "", text)  # a key's letter is the key, in every language
+    found = [f"{m.group(1)}={m.group(2)}" for m in _SEEN_ATTRIBUTES.finditer(text) if _WORD.search(m.group(2))]
+    for tag in re.finditer(r"<input\b[^>]*type=\"(?:submit|button|reset)\"[^>]*>", text):
+        value = re.search(r'value="([^"]*)"', tag.group(0))
+        if value and _WORD.search(value.group(1)):
+            found.append(f"value={value.group(1)}")
+    found += [piece.strip() for piece in re.sub(r"<[^>]*>", "\n", text).split("\n") if _WORD.search(piece)]
+    return found
+
+
+_JS_TOKEN = re.compile(r"""/\*.*?\*/|(?<![:\\])//[^\n]*|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|`(?:[^`\\]|\\.)*`""", re.S)
+_PROSE = re.compile(r"[^\W\d_]{2,}[ \u00a0]+[^\W\d_]{2,}|[À-ÿ]|^\s*[A-Z][a-z]{2,}")
+_TAGS = {"input", "button", "select", "textarea", "li", "ul", "ol", "p", "a", "span", "div", "section", "h2", "h3",
+         "label", "form", "dialog", "img", "option", "main", "kbd", "table", "tr", "td", "th"}
+_KEY_NAMES = {"Enter", "Escape", "Tab", "Space", "Backspace", "Delete", "Home", "End", "ArrowUp", "ArrowDown",
+              "ArrowLeft", "ArrowRight", "PageUp", "PageDown"}  # KeyboardEvent.key values, compared, never shown
+
+
+def _looks_like_code(body: str) -> bool:
+    if not re.fullmatch(r"[a-z0-9\-\s#.\[\]=,]*", body):
+        return False
+    return all(token in _TAGS or re.search(r"[-#.\[\],]", token) or re.search(r"\." + re.escape(token) + r"\b", CSS)
+               for token in body.split())
+
+
+def js_leftovers(source: str) -> list[str]:
+    found = []
+    for match in _JS_TOKEN.finditer(source):
+        token = match.group(0)
+        if token.startswith(("/*", "//")):
+            continue
+        body = token[1:-1]
+        if token[0] == "`":
+            body = re.sub(r"\$\{[^}]*\}", " ", body)
+        if _PROSE.search(body) and not _looks_like_code(body) and body not in _KEY_NAMES:
+            found.append(body)
+    return found
+
+
+def test_the_text_scanners_catch_text() -> None:
+    assert template_leftovers('<p>Bonjour</p><img alt="Le logo"><p>{{ _("app.name") }}</p>') == ["alt=\"Le logo\"", "Bonjour"]
+    assert template_leftovers('<input type="submit" value="Envoyer"><input type="radio" value="live">') == ["value=Envoyer"]
+    assert js_leftovers('h("p", {}, ["not sent"]); a.textContent = "Envoyé"; b = `Bonjour ${name}`; c = "Idea";') == [
+        "not sent", "Envoyé", "Bonjour  ", "Idea"]
+    assert js_leftovers('h("button", { class: "button small danger" }); q("#board input[data-select]"); t("js.idea.edit");'
+                        ' // Un commentaire\n /* Autre chose */ if (key === "Enter") go();') == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "templates").glob("*.html")), ids=lambda p: p.name)
+def test_templates_have_no_text_outside_the_catalogues(path: Path) -> None:
+    assert template_leftovers(path.read_text(encoding="utf-8")) == []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "static" / "js").rglob("*.js")), ids=lambda p: p.name)
+def test_javascript_has_no_text_outside_the_catalogues(path: Path) -> None:
+    assert js_leftovers(path.read_text(encoding="utf-8")) == []
