@@ -292,3 +292,44 @@ def spread(items: list[tuple[str, str, int]], voters: int, settings: RoomSetting
             turn = chosen + 1
     used = {v: n for n, v in enumerate(sorted({v for v, _k, _i in dots}))}  # only voters who placed a dot
     return [(used[v], kind, item) for v, kind, item in dots], len(used)
+
+
+@dataclass(frozen=True)
+class Rows:
+    """A plan as table rows (see `app/models.py`), for `store.insert_room` and `store.insert_imported`."""
+
+    room: dict[str, Any]
+    prompts: list[dict[str, Any]]
+    creator: dict[str, Any]
+    others: list[dict[str, Any]]  # stand-in authors and voters: removed, never given a token
+    clusters: list[dict[str, Any]]
+    ideas: list[dict[str, Any]]
+    actions: list[dict[str, Any]]
+    votes: list[dict[str, Any]]
+
+
+def rows(made: Plan, *, room: dict[str, Any], creator: dict[str, Any], new_id: Callable[[], str]) -> Rows:
+    """`room` and `creator` are the rows a new workshop starts with (ids, secret, clock); the plan
+    fills in the rest. Ideas with no author in the file become the creator's."""
+    room_id, now = room["id"], room["created_at"]
+
+    def person(pseudonym: str) -> dict[str, Any]:
+        return {"id": new_id(), "room_id": room_id, "public_id": new_id(), "name": pseudonym, "role": "participant",
+                "removed": True, "created_at": now, "creator": False}
+    authors = {a: person(a) for a in dict.fromkeys(i["author"] for i in made.ideas if i["author"])}
+    voters = [person(f"Votant {n + 1}") for n in range(made.voters)]
+    return Rows(
+        room={**room, "title": made.title, "template": made.template, "lang": made.lang, "phase": made.phase,
+              "settings": made.settings.json(), "seq": len(made.dots)},  # each dot's seq is its own, 1..n
+        prompts=[{**p, "room_id": room_id} for p in made.prompts], creator=creator,
+        others=[*authors.values(), *voters],
+        clusters=[{"id": c["id"], "room_id": room_id, "prompt_id": c["prompt_id"], "title": c["title"],
+                   "named": c["named"], "position": c["position"]} for c in made.clusters],
+        ideas=[{"id": i["id"], "room_id": room_id, "prompt_id": i["prompt_id"],
+                "author_id": authors[i["author"]]["id"] if i["author"] else creator["id"], "text": i["text"],
+                "colour": i["colour"], "hidden": False, "cluster_id": i["cluster_id"], "position": i["position"],
+                "created_at": i["created_at"], "updated_at": now} for i in made.ideas],
+        actions=[{**a, "room_id": room_id} for a in made.actions],
+        votes=[{"room_id": room_id, "seq": n + 1, "participant_id": voters[v]["id"],
+                "idea_id": item if kind == "idea" else None, "cluster_id": item if kind == "cluster" else None}
+               for n, (v, kind, item) in enumerate(made.dots)])

@@ -325,9 +325,8 @@ def room_document(conn: Connection, room_id: str, now: float, *, with_authors: b
                         names=names, now=now)
 
 async def import_room(service: Service, raw: bytes, facilitator_name: str) -> NewRoom | Rejection | list[importer.Problem]:
-    """A new workshop from a JSON export (`importer.plan`): all of it in one transaction, or nothing
-    and the list of `importer.Problem`. Authors and voters become stand-in participants, removed,
-    who never had a token; the importing person is the new room's creator."""
+    """A new workshop from a JSON export (`importer`), its creator the person importing: all of it
+    in one transaction, or nothing and the file's problems."""
     name = clean_name(facilitator_name)
     if isinstance(name, Rejection):
         return name
@@ -335,33 +334,15 @@ async def import_room(service: Service, raw: bytes, facilitator_name: str) -> Ne
     if isinstance(made, list):
         return made
     now, room_id, facilitator_id = service.clock(), auth.new_room_id(), auth.new_id()
-
-    def person(pseudonym: str, *, role: str = "participant", creator: bool = False) -> dict[str, Any]:
-        return {"id": facilitator_id if creator else auth.new_id(), "room_id": room_id, "public_id": auth.new_id(),
-                "name": pseudonym, "role": role, "removed": not creator, "created_at": now, "creator": creator}
-
-    authors = {a: person(a) for a in dict.fromkeys(i["author"] for i in made.ideas if i["author"])}
-    voters = [person(f"Votant {n + 1}") for n in range(made.voters)]
-    room = {"id": room_id, "title": made.title, "template": made.template, "lang": made.lang, "phase": made.phase,
-            "seq": len(made.dots), "facilitator_version": 1, "author_key": auth.new_secret(),
-            "settings": made.settings.json(), "timer": json.dumps(Timer().dump()), "created_at": now, "updated_at": now}
-    prompts = [{**p, "room_id": room_id} for p in made.prompts]
-    clusters = [{"id": c["id"], "room_id": room_id, "prompt_id": c["prompt_id"], "title": c["title"],
-                 "named": c["named"], "position": c["position"]} for c in made.clusters]
-    ideas = [{"id": i["id"], "room_id": room_id, "prompt_id": i["prompt_id"],
-              "author_id": authors[i["author"]]["id"] if i["author"] else facilitator_id, "text": i["text"],
-              "colour": i["colour"], "hidden": False, "cluster_id": i["cluster_id"], "position": i["position"],
-              "created_at": i["created_at"], "updated_at": now} for i in made.ideas]
-    actions = [{**a, "room_id": room_id} for a in made.actions]
-    votes = [{"room_id": room_id, "seq": n + 1, "participant_id": voters[v]["id"],
-              "idea_id": item if kind == "idea" else None, "cluster_id": item if kind == "cluster" else None}
-             for n, (v, kind, item) in enumerate(made.dots)]
-    people = [person(name, role="facilitator", creator=True), *authors.values(), *voters]
+    room = {"id": room_id, "facilitator_version": 1, "author_key": auth.new_secret(),
+            "timer": json.dumps(Timer().dump()), "created_at": now, "updated_at": now}
+    creator = {"id": facilitator_id, "room_id": room_id, "public_id": auth.new_id(), "name": name,
+               "role": "facilitator", "removed": False, "created_at": now, "creator": True}
+    new = importer.rows(made, room=room, creator=creator, new_id=auth.new_id)
 
     def run(conn: Connection) -> None:
-        _insert_room(conn, {**room, "code": new_code()}, prompts, people[0])
-        store.insert_imported(conn, participants=people[1:], clusters=clusters, ideas=ideas, actions=actions,
-                              votes=votes)
+        _insert_room(conn, {**new.room, "code": new_code()}, new.prompts, new.creator)
+        store.insert_imported(conn, [*new.others], new.clusters, new.ideas, new.actions, new.votes)
     for _attempt in range(5):  # a short code may already be taken
         try:
             await service.writer.submit(run)

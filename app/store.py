@@ -373,14 +373,9 @@ def _apply_action(conn: Connection, room_id: str, event: ActionChanged) -> None:
         conn.execute(insert(action_t).values(id=event.action, room_id=room_id, **values))
 
 
-# -- import (see `importer`) ----------------------------------------------------------------
 
-
-def insert_imported(conn: Connection, *, participants: Sequence[dict[str, Any]], clusters: Sequence[dict[str, Any]],
-                    ideas: Sequence[dict[str, Any]], actions: Sequence[dict[str, Any]],
-                    votes: Sequence[dict[str, Any]]) -> None:
-    """An imported workshop's rows, after its room and prompts (`insert_room`), in the order keys need."""
-    for table, rows in ((participant_t, participants), (cluster_t, clusters), (idea_t, ideas),
-                        (action_t, actions), (vote_t, votes)):
+def insert_imported(conn: Connection, *tables: Sequence[dict[str, Any]]) -> None:
+    """An import's rows after its room (`insert_room`): participants, clusters, ideas, actions, votes."""
+    for table, rows in zip((participant_t, cluster_t, idea_t, action_t, vote_t), tables, strict=True):
         if rows:
             conn.execute(insert(table), list(rows))
