@@ -211,6 +211,8 @@ async def _handle(raw: str | bytes, service: Service, who: Identity, member: Mem
             reply(encode(error_frame(outcome, frame.op_id)))
         elif isinstance(outcome, Committed) and outcome.duplicate:
             reply(encode({"type": "ack", "op_id": frame.op_id, "seq": outcome.seq}))
+        elif isinstance(outcome, Committed):  # committed and published: its author hears it now
+            service.hub.hurry(who.room_id, member, outcome.seq)
 
 
 async def _resend(frame: Sync | SnapshotRequest, service: Service, who: Identity,
