@@ -77,6 +77,7 @@ CODES: dict[str, str] = {
     "import.invalid": "the file is not a workshop export Essaim can read; `problems` lists each fault, nothing was created",
     "import.schema": "the export's schema version is not one this server reads",
     "import.duplicate_id": "the same id appears twice in the export",
+    "capitalise.sources": "a capitalisation needs between {min} and {max} workshops",
 }
 
 

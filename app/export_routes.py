@@ -6,6 +6,8 @@ Facilitators may always download; participants only when the room's `exports_for
 
 from __future__ import annotations
 
+import json
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,7 +17,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from . import export, export_odt, i18n, importer, organisers
+from . import capitalise, export, export_odt, i18n, importer, organisers
 from .errors import Rejection
 from .room_settings import RoomSettings
 from .routes import (api_error, essaim_of, identity_of, join_url, lang_of, organiser_refusal, render,
@@ -124,6 +126,35 @@ async def api_import(request: Request) -> Response:
         return api_error(413, "text.too_long", field="body", max=importer.FILE_MAX_BYTES)
     raw = await request.body()
     created = await essaim.service.import_document(raw, request.query_params.get("name") or "Animation")
+    return _created(essaim, created)
+
+
+async def api_capitalise(request: Request) -> Response:
+    """`POST /api/rooms/capitalise?name=…` with `{"title": "…", "sources": [{"label": "Groupe A",
+    "document": {…an export…}}, …]}`: one new workshop from several (see `capitalise`)."""
+    essaim = essaim_of(request)
+    if (refused := organiser_refusal(request, organisers.from_header(request.headers))) is not None:
+        return api_error(429 if refused.code == "room.create_rate_limited" else 403, refused.code)
+    if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
+        return api_error(415, "protocol.invalid", field="content-type")
+    if int(request.headers.get("content-length") or 0) > 2 * importer.FILE_MAX_BYTES:
+        return api_error(413, "text.too_long", field="body", max=2 * importer.FILE_MAX_BYTES)
+    try:
+        body = json.loads(await request.body())
+        title = str(body["title"])
+        sources = [(str(s.get("label", "")), json.dumps(s["document"])) for s in body["sources"]]
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return api_error(422, "protocol.invalid", field="sources")
+    merged = capitalise.merge(sources, title=title, now=time.time())
+    if isinstance(merged, dict):
+        created = await essaim.service.import_document(json.dumps(merged).encode(), request.query_params.get("name")
+                                                       or "Animation")
+    else:
+        created = merged
+    return _created(essaim, created)
+
+
+def _created(essaim: Any, created: NewRoom | Rejection | list[importer.Problem]) -> Response:
     if isinstance(created, Rejection):
         return rejection_response(created)
     if isinstance(created, list):
@@ -141,4 +172,5 @@ ROUTES = [
     Route("/rooms/{room_id}/report", report_page, methods=["GET"]),
     Route("/rooms/import", import_form, methods=["POST"]),
     Route("/api/rooms/import", api_import, methods=["POST"]),
+    Route("/api/rooms/capitalise", api_capitalise, methods=["POST"]),
 ]

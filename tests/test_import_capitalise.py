@@ -1,0 +1,71 @@
+"""Capitalisation: one workshop from several, prompts with the same title merged, provenance kept."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from starlette.testclient import TestClient
+
+from app import capitalise, importer
+from tests.test_export import fixture
+from tests.test_import import count_rooms, export_json, fresh_ids
+
+
+def group_b() -> dict[str, Any]:
+    doc = fixture()
+    doc["room"]["title"] = "Atelier du groupe B"
+    doc["prompts"][0]["title"] = "quelles  ACTIVITES"  # the same question, typed otherwise
+    doc["prompts"][1]["title"] = "Avec quels partenaires ?"  # another one
+    return doc
+
+
+def sources() -> list[tuple[str, str]]:
+    return [("Groupe A", json.dumps(fixture())), ("Groupe B", json.dumps(group_b()))]
+
+
+@pytest.mark.parametrize(("a", "b"), [("Quelles activités ?", "quelles activites"), ("Où et quand ?", "OÙ  ET QUAND…")])
+def test_titles_that_say_the_same_are_one(a: str, b: str) -> None:
+    assert capitalise.normalised(a) == capitalise.normalised(b)
+
+
+def test_merge_keeps_provenance_and_merges_prompts() -> None:
+    merged = capitalise.merge(sources(), title="Capitalisation 2026", now=1.0)
+    assert isinstance(merged, dict)
+    assert [p["title"] for p in merged["prompts"]] == ["Quelles activités ?", "Pour qui, quels publics éloignés ?",
+                                                       "Avec quels partenaires ?"]
+    assert [(s["id"], s["label"], s["title"]) for s in merged["sources"]] == [
+        ("s1", "Groupe A", "Journée citoyenne à Saint-Étienne 🐝"), ("s2", "Groupe B", "Atelier du groupe B")]
+    assert len(merged["ideas"]) == 2 * len(fixture()["ideas"])
+    first_prompt = [i for i in merged["ideas"] if i["prompt"] == "p1"]
+    assert {i["source"] for i in first_prompt} == {"s1", "s2"}  # both groups' ideas under the merged prompt
+    fete = [c for c in merged["clusters"] if c["title"] == "Fêtes de quartier 🎉"]
+    assert [(c["source"], c["source_votes"], c["votes"]) for c in fete] == [("s1", 7, 0), ("s2", 7, 0)]
+    assert len({x["id"] for x in merged["ideas"] + merged["clusters"]}) == len(merged["ideas"] + merged["clusters"])
+    assert isinstance(importer.plan(json.dumps(merged), fresh_ids(), templates=frozenset()), importer.Plan)
+
+
+def test_a_bad_source_is_named_and_one_source_is_not_enough() -> None:
+    bad = fixture()
+    bad["ideas"][0]["colour"] = "rouge"
+    made = capitalise.merge([("A", json.dumps(fixture())), ("B", json.dumps(bad))], title="X", now=0.0)
+    assert isinstance(made, list) and made[0].where == "sources[1].ideas[0].colour"
+    alone = capitalise.merge([("A", json.dumps(fixture()))], title="X", now=0.0)
+    assert isinstance(alone, list) and alone[0].code == "capitalise.sources"
+
+
+def test_the_api_builds_the_room_from_two_exports(client: TestClient) -> None:
+    body = {"title": "Capitalisation 2026", "sources": [{"label": label, "document": json.loads(raw)}
+                                                         for label, raw in sources()]}
+    response = client.post("/api/rooms/capitalise?name=Nadia", json=body)
+    assert response.status_code == 201, response.text
+    created = response.json()
+    doc = export_json(client, created["id"], created["facilitator_token"])
+    assert doc["room"]["title"] == "Capitalisation 2026" and doc["room"]["phase"] == "group"
+    assert len(doc["prompts"]) == 3 and len(doc["ideas"]) == 16
+    before = count_rooms(client)
+    refused = client.post("/api/rooms/capitalise", json={**body, "sources": body["sources"][:1]})
+    assert refused.status_code == 422 and refused.json()["problems"][0]["code"] == "capitalise.sources"
+    assert client.post("/api/rooms/capitalise", json={"sources": 3}).status_code == 422
+    assert count_rooms(client) == before
