@@ -44,6 +44,9 @@ Outcome = Committed | Rejection
 
 
 def run(conn: Connection, room_id: str, participant_id: str, command: Command, now: float, new_id: str) -> Outcome:
+    # First the room's lock: the op record, the facts and the seq are then this room's own
+    # until commit, whichever process runs the command (a no-op inside SQLite's IMMEDIATE).
+    store.lock_room(conn, room_id)
     if (prior := store.recorded_op(conn, room_id, participant_id, command.op_id)) is not None:
         return Committed(json.loads(prior)["seq"], prior, duplicate=True)
     room = store.room(conn, room_id)

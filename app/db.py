@@ -35,7 +35,13 @@ def sqlite_url(data_dir: Path) -> str:
 
 
 def make_engine(url: str, *, immediate: bool, synchronous: str = "FULL", pool_size: int = 4) -> Engine:
-    """An engine whose transactions begin with BEGIN IMMEDIATE (writer) or BEGIN (readers)."""
+    """An engine whose transactions begin with BEGIN IMMEDIATE (writer) or BEGIN (readers).
+
+    On PostgreSQL (psycopg 3) transactions are READ COMMITTED; each command first locks its
+    room's row (`store.lock_room`), so two processes serialise on one room, not on the server.
+    """
+    if url.startswith(("postgresql://", "postgres://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
     if not url.startswith("sqlite"):
         return create_engine(url, pool_size=pool_size, pool_pre_ping=True)
     engine = create_engine(url, pool_size=pool_size, connect_args={"check_same_thread": False, "timeout": 10})

@@ -119,6 +119,7 @@ class Service:
                   "role": "participant", "removed": False, "created_at": self.clock(), "creator": False}
 
         def run(conn: Connection) -> Identity | Rejection | None:
+            store.lock_room(conn, room_id)  # the count of participants holds until commit
             room = store.room(conn, room_id)
             if room is None:
                 return None
@@ -323,6 +324,7 @@ def room_document(conn: Connection, room_id: str, now: float, *, with_authors: b
                         ideas=store.ideas(conn, room_id), actions=store.actions(conn, room_id),
                         totals=totals if tallies_shown(room.phase, settings) else None, voters=voters,
                         names=names, now=now)
+
 
 async def import_room(service: Service, raw: bytes, facilitator_name: str) -> NewRoom | Rejection | list[importer.Problem]:
     """A new workshop from a JSON export (`importer`), its creator the person importing: all of it

@@ -68,6 +68,12 @@ def room(conn: Connection, room_id: str) -> Row[Any] | None:
     return conn.execute(_ROOM, {"b_room": room_id}).first()
 
 
+def lock_room(conn: Connection, room_id: str) -> None:
+    """Hold the room's row until commit (SELECT … FOR UPDATE; SQLite's BEGIN IMMEDIATE already does more)."""
+    if conn.dialect.name != "sqlite":
+        conn.execute(select(room_t.c.id).where(room_t.c.id == room_id).with_for_update())
+
+
 def participant(conn: Connection, room_id: str, participant_id: str) -> Row[Any] | None:
     return conn.execute(_PARTICIPANT, {"b_id": participant_id, "b_room": room_id}).first()
 

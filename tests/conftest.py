@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import itertools
 import json
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,8 +26,26 @@ def make_settings(data_dir: Path, **extra: str) -> settings_module.Settings:
     return settings_module.load(environ=environ, env_file=None)
 
 
+# ESSAIM_TEST_POSTGRES=postgresql://…/postgres (set by .ci/test for a second run of the storage and
+# websocket tests): each test then gets a database of its own on that server instead of SQLite.
+POSTGRES = os.environ.get("ESSAIM_TEST_POSTGRES", "")
+_databases = itertools.count(1)
+
+
+def fresh_postgres_database() -> str:
+    import psycopg
+
+    name = f"essaim_test_{os.getpid()}_{next(_databases)}"
+    with psycopg.connect(POSTGRES, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    return POSTGRES.rsplit("/", 1)[0] + f"/{name}"
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> settings_module.Settings:
+    if POSTGRES:
+        return make_settings(tmp_path / "data", DATABASE_URL=fresh_postgres_database())
     return make_settings(tmp_path / "data")
 
 
