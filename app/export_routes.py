@@ -23,6 +23,7 @@ from .room_settings import RoomSettings
 from .routes import (api_error, essaim_of, identity_of, join_url, lang_of, organiser_refusal, render,
                      rejection_response)
 from .service import NewRoom
+from .visibility import private_now
 from .web import set_identity_cookie
 
 Renderer = Callable[[dict[str, Any]], bytes]
@@ -35,8 +36,10 @@ FORMATS: dict[str, tuple[str, str, Renderer]] = {  # path suffix: file suffix, m
 }
 
 
-def may_download(role: str, settings: RoomSettings) -> bool:
-    return role == "facilitator" or settings.exports_for_everyone
+def may_download(role: str, phase: str, settings: RoomSettings) -> bool:
+    """Facilitators always; participants when the room allows, but never while writing is private
+    (the document holds everyone's ideas, which a participant's page does not receive then)."""
+    return role == "facilitator" or (settings.exports_for_everyone and not private_now(phase, settings))
 
 
 async def _document(request: Request) -> dict[str, Any] | Response:
@@ -45,7 +48,7 @@ async def _document(request: Request) -> dict[str, Any] | Response:
     if room is None:
         return render(request, "not_found.html", 404)
     who = await identity_of(request, room_id)
-    if who is None or not may_download(who.role, RoomSettings.load(room.settings)):
+    if who is None or not may_download(who.role, room.phase, RoomSettings.load(room.settings)):
         return api_error(403, "auth.forbidden")
     document = await essaim.service.document(room_id, with_authors=True)
     return document if document is not None else render(request, "not_found.html", 404)

@@ -121,3 +121,15 @@ def test_the_room_page_offers_the_downloads_to_whoever_may(workshop: Any) -> Non
     for suffix in SUFFIXES:
         assert f'href="/rooms/{room.id}/export.{suffix}" download' in page
     assert 'name="exports_for_everyone"' in page
+
+
+def test_participants_never_download_during_private_writing(client: TestClient) -> None:
+    room = Room(client, phase="write")
+    fac = room.connect(room.facilitator_token)
+    token = room.join("Bob")
+    expect_ok(fac, "room.configure", exports_for_everyone=True, private_writing=True)
+    assert get(room, "export.json", token).status_code == 403  # others' ideas are not theirs to see yet
+    assert get(room, "export.json", room.facilitator_token).status_code == 200
+    expect_ok(fac, "room.phase", phase="group")
+    assert get(room, "export.json", token).status_code == 200
+    fac.close()

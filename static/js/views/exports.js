@@ -7,9 +7,11 @@
 
 /** @typedef {import("../state.js").State} State */
 
-/** @param {State} state */
+/** Twin of `may_download`: never while writing is private. @param {State} state */
 export function mayDownload(state) {
-  return state.me.role === "facilitator" || Boolean(state.room.settings.exports_for_everyone);
+  const { phase, settings } = state.room;
+  const privateNow = phase === "write" && Boolean(settings.private_writing);
+  return state.me.role === "facilitator" || (Boolean(settings.exports_for_everyone) && !privateNow);
 }
 
 /** Show or hide the section; cheap, so it runs on every change. @param {State} state */
