@@ -394,3 +394,30 @@ def test_templates_have_no_text_outside_the_catalogues(path: Path) -> None:
 @pytest.mark.parametrize("path", sorted((ROOT / "static" / "js").rglob("*.js")), ids=lambda p: p.name)
 def test_javascript_has_no_text_outside_the_catalogues(path: Path) -> None:
     assert js_leftovers(path.read_text(encoding="utf-8")) == []
+
+
+# --- the room page preloads its modules ---------------------------------------------------------
+
+def _imports_of(entry: Path) -> set[str]:
+    """Every module `entry` imports, directly or not, as paths under static/js without .js."""
+    base = ROOT / "static" / "js"
+    seen: set[Path] = set()  # relative imports resolve against the importing file
+    todo = [entry]
+    while todo:
+        current = todo.pop()
+        for match in re.finditer(r'^\s*import\s+(?:[^;]*?\s+from\s+)?"(\.[^"]+)"', current.read_text(encoding="utf-8"), re.M):
+            module = (current.parent / match.group(1)).resolve()
+            if module not in seen:
+                seen.add(module)
+                todo.append(module)
+    return {str(p.relative_to(base))[:-3] for p in seen}
+
+
+def test_the_room_preloads_exactly_what_room_js_imports() -> None:
+    template = (ROOT / "templates" / "room.html").read_text(encoding="utf-8")
+    listed = re.search(r"\{% for module in \[(.*?)\] %\}", template, re.S)
+    assert listed
+    preloaded = set(re.findall(r'"([\w/]+)"', listed.group(1)))
+    imported = _imports_of(ROOT / "static" / "js" / "room.js")
+    assert "views/board" in imported and len(imported) > 10
+    assert preloaded == imported | {"room"}
