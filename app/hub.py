@@ -45,6 +45,7 @@ CLOSE_REVOKED = 4001  # opened with a facilitator link since regenerated: reconn
 # event that comes after a quiet tick leaves at once (with whatever the same loop
 # iteration brings), so a calm room pays no delay.
 TICK_SECONDS = 0.05
+DONE_CHANGED = encode({"type": "done.changed"})[:-1] + ","  # how a "done" count frame begins
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,9 @@ class _Room:
     ready: asyncio.Event = field(default_factory=asyncio.Event)
     task: asyncio.Task[None] | None = None
     pending: list[Frame] = field(default_factory=list)  # this tick's events, not sent yet
+    # Kept as sockets come and go, so that an arrival costs the same in a room of 10 or 1,000:
+    sockets: dict[str, int] = field(default_factory=dict)  # public id -> its sockets here
+    participants: dict[str, int] = field(default_factory=dict)  # the same, not counting facilitators
     tick: asyncio.Handle | None = None
     flushed_at: float = 0.0  # loop time of the last batch sent
 
@@ -174,9 +178,12 @@ class RoomHub:
             room.task = asyncio.create_task(self._pump(room_id, room), name=f"pump:{room_id[:6]}")
         await room.ready.wait()
         first = not self._is_present(room, member.public_id)
-        self._flush(room)  # what was published before it entered is not for it
-        member.outbox.before_push = partial(self._flush, room)
+        # What was published before it entered is not for it: it skips the frames pending now
+        # (flushing the room here instead would send a frame to everyone at every arrival).
+        member.hurried = len(room.pending)
+        member.outbox.before_push = partial(self._hurry, room, member)
         room.members.add(member)
+        _count(room, member, 1)
         if first:
             await self._presence(room_id, "presence.joined", member)
             await self._publish_done(room_id, room)
@@ -192,17 +199,24 @@ class RoomHub:
         room = self._rooms.get(room_id)
         if room is None or member not in room.members:
             return
-        if not any(frame.seq == seq for frame in room.pending[member.hurried:]):
-            return  # already sent with a tick, or not read from the channel yet: the tick carries it
+        if any(frame.seq == seq for frame in room.pending[member.hurried:]):
+            self._hurry(room, member)
+        # else: already sent with a tick, or not read from the channel yet: the tick carries it
+
+    @staticmethod
+    def _hurry(room: _Room, member: Member) -> None:
+        """Send this socket alone, now, the room's pending frames it has not had (before a reply to it)."""
         frames = room.pending[member.hurried:]
         member.hurried = len(room.pending)
-        member.outbox.put(Batch.of(tuple((frame.seq, member.text_for(frame)) for frame in frames)))
+        if frames:
+            member.outbox.put(Batch.of(tuple((frame.seq, member.text_for(frame)) for frame in frames)))
 
     async def leave(self, room_id: str, member: Member) -> None:
         room = self._rooms.get(room_id)
         if room is None or member not in room.members:
             return
         room.members.discard(member)
+        _count(room, member, -1)
         if not self._is_present(room, member.public_id):
             room.done.discard(member.public_id)
             await self._presence(room_id, "presence.left", member)
@@ -228,8 +242,8 @@ class RoomHub:
         room = self._rooms.get(room_id)
         if room is None:
             return {"done": 0, "present": 0}
-        participants = {m.public_id for m in room.members if not m.facilitator}
-        return {"done": len(room.done & participants), "present": len(participants)}
+        present = room.participants
+        return {"done": sum(1 for public_id in room.done if public_id in present), "present": len(present)}
 
     async def set_done(self, room_id: str, member: Member, done: bool) -> None:
         room = self._rooms.get(room_id)
@@ -259,7 +273,7 @@ class RoomHub:
 
     @staticmethod
     def _is_present(room: _Room, public_id: str) -> bool:
-        return any(m.public_id == public_id for m in room.members)
+        return public_id in room.sockets
 
     async def _presence(self, room_id: str, kind: str, member: Member) -> None:
         text = encode({"type": kind, **_person(member)})
@@ -298,15 +312,21 @@ class RoomHub:
         if room.tick is not None:
             room.tick.cancel()
             room.tick = None
-        frames, room.pending = room.pending, []
-        if not frames:
+        everything, room.pending = room.pending, []
+        if not everything:
             return
         room.flushed_at = asyncio.get_running_loop().time()
+        # A "done" count frame states the whole count: within a tick only the last one matters
+        # (a join storm otherwise sends everyone one per arrival).
+        counts = [i for i, f in enumerate(everything) if f.seq is None and f.text.startswith(DONE_CHANGED)]
+        stale = set(counts[:-1])
+        frames = [frame for i, frame in enumerate(everything) if i not in stale] if stale else everything
         varying = [frame for frame in frames if frame.redacted is not None and frame.audience is not None]
         views: dict[tuple[bool, ...], Batch] = {}
         for member in list(room.members):
-            if member.hurried:  # an author who got the start of this tick early (see `hurry`)
-                rest, member.hurried = frames[member.hurried:], 0
+            if member.hurried:  # it got the start of this tick early, or entered after it began
+                rest = [frame for i, frame in enumerate(everything) if i >= member.hurried and i not in stale]
+                member.hurried = 0
                 if rest:
                     member.outbox.put(Batch.of(tuple((frame.seq, member.text_for(frame)) for frame in rest)))
                 continue
@@ -335,10 +355,23 @@ class RoomHub:
             elif action == "role":
                 facilitator = frame.text == "facilitator"
                 recount = recount or member.facilitator != facilitator
+                _count(room, member, -1)
                 member.facilitator = facilitator
+                _count(room, member, 1)
                 if facilitator:  # facilitators are not among those who say they are done
                     room.done.discard(public_id)
         return recount
+
+
+def _count(room: _Room, member: Member, step: int) -> None:
+    """Count a socket in (`step` 1) or out (-1) of the room's per-person tallies."""
+    tallies = (room.sockets,) if member.facilitator else (room.sockets, room.participants)
+    for tally in tallies:
+        left = tally.get(member.public_id, 0) + step
+        if left > 0:
+            tally[member.public_id] = left
+        else:
+            tally.pop(member.public_id, None)
 
 
 def _role(member: Member) -> str:
