@@ -321,8 +321,12 @@ class RoomHub:
         counts = [i for i, f in enumerate(everything) if f.seq is None and f.text.startswith(DONE_CHANGED)]
         stale = set(counts[:-1])
         frames = [frame for i, frame in enumerate(everything) if i not in stale] if stale else everything
-        varying = [frame for frame in frames if frame.redacted is not None and frame.audience is not None]
-        views: dict[tuple[bool, ...], Batch] = {}
+        # Which form of each two-form event a socket gets depends only on whether it is a
+        # facilitator and on its author tag, when some event of the tick names that tag
+        # (Member.text_for): that pair is its view, found without looking at each event.
+        tags = {frame.audience.removeprefix(ONLY) for frame in frames
+                if frame.redacted is not None and frame.audience is not None and frame.audience != FACILITATORS}
+        views: dict[tuple[bool, str | None], Batch] = {}
         for member in list(room.members):
             if member.hurried:  # it got the start of this tick early, or entered after it began
                 rest = [frame for i, frame in enumerate(everything) if i >= member.hurried and i not in stale]
@@ -330,8 +334,7 @@ class RoomHub:
                 if rest:
                     member.outbox.put(Batch.of(tuple((frame.seq, member.text_for(frame)) for frame in rest)))
                 continue
-            # Which form of each two-form event this socket gets (Member.text_for decides): its view.
-            view = tuple(member.text_for(frame) is frame.text for frame in varying)
+            view = (member.facilitator, member.author_tag if member.author_tag in tags else None)
             batch = views.get(view)
             if batch is None:
                 batch = views[view] = Batch.of(tuple((frame.seq, member.text_for(frame)) for frame in frames))
