@@ -42,6 +42,7 @@ class IdeaLine:
     text: str
     votes: int | None
     author: str | None
+    origin: str = ""  # capitalisation: "Groupe A (3 gommettes)", the group it came from and its dots there
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,7 @@ class ClusterBlock:
     title: str
     votes: int | None
     ideas: list[IdeaLine]
+    origin: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,15 +121,25 @@ def report(doc: dict[str, Any]) -> Report:
     votes_shown = any(x.get("votes") is not None for x in [*clusters, *ideas]) or not (clusters or ideas)
     settings = RoomSettings.load(room.get("settings", {}))
 
+    groups = {s["id"]: shown(s.get("label") or s["id"]) for s in doc.get("sources", [])}
+
+    def origin(item: dict[str, Any]) -> str:
+        if item.get("source") not in groups:
+            return ""
+        there = item.get("source_votes")
+        label = groups[item["source"]]
+        return label if there is None else f"{label} ({votes_label(translator(lang), lang, there)})"
+
     def line(idea: dict[str, Any]) -> IdeaLine:
         grouped = voting.ItemFacts("idea", grouped=bool(idea.get("cluster")))
         votes = idea.get("votes") if voting.votable(grouped, settings) else None  # no dots to show there
-        return IdeaLine(shown(idea["text"]), votes, shown(idea["author"]) if idea.get("author") else None)
+        return IdeaLine(shown(idea["text"]), votes, shown(idea["author"]) if idea.get("author") else None,
+                        origin(idea))
 
     blocks = [PromptBlock(shown(p["title"]),
                           [ClusterBlock(shown(c["title"]), c.get("votes") if voting.votable(
                               voting.ItemFacts("cluster"), settings) else None,
-                                        [line(i) for i in ideas if i.get("cluster") == c["id"]])
+                                        [line(i) for i in ideas if i.get("cluster") == c["id"]], origin(c))
                            for c in clusters if c["prompt"] == p["id"]],
                           [line(i) for i in ideas if i["prompt"] == p["id"] and not i.get("cluster")])
               for p in prompts]
@@ -199,7 +211,8 @@ def _md_votes(_: Translate, lang: str, votes: int | None) -> str:
 
 def _md_idea(_: Translate, lang: str, idea: IdeaLine) -> str:
     author = f" ({md_text(idea.author)})" if idea.author else ""
-    return f"- {md_text(idea.text)}{author}{_md_votes(_, lang, idea.votes)}"
+    origin = f" · {md_text(idea.origin)}" if idea.origin else ""
+    return f"- {md_text(idea.text)}{author}{_md_votes(_, lang, idea.votes)}{origin}"
 
 
 def markdown(doc: dict[str, Any]) -> str:
@@ -212,7 +225,8 @@ def markdown(doc: dict[str, Any]) -> str:
     for p in r.prompts:
         out += [f"## {md_text(p.title)}", ""]
         for c in p.clusters:
-            out += [f"### {md_text(c.title)}{_md_votes(_, r.lang, c.votes)}", ""]
+            origin = f" · {md_text(c.origin)}" if c.origin else ""
+            out += [f"### {md_text(c.title)}{_md_votes(_, r.lang, c.votes)}{origin}", ""]
             out += [_md_idea(_, r.lang, i) for i in c.ideas] + ([""] if c.ideas else [])
         if p.loose:
             out += [f"### {_('export.loose')}", ""] + [_md_idea(_, r.lang, i) for i in p.loose] + [""]
@@ -258,13 +272,16 @@ def csv_ideas(doc: dict[str, Any]) -> bytes:
     """One row per idea: prompt, cluster, idea, votes (empty while hidden), and the author if shown."""
     _ = translator(doc["room"].get("lang", "fr"))
     with_authors = any("author" in i for i in doc["ideas"])
+    with_origin = bool(doc.get("sources"))
     head = [_("export.col.prompt"), _("export.col.cluster"), _("export.col.idea"), _("export.col.votes")]
-    rows: list[list[object]] = [head + ([_("export.col.author")] if with_authors else [])]
+    rows: list[list[object]] = [head + ([_("export.col.author")] if with_authors else [])
+                                + ([_("export.col.origin")] if with_origin else [])]
     r = report(doc)
     for p in r.prompts:
         for cluster_title, ideas in [*((c.title, c.ideas) for c in p.clusters), ("", p.loose)]:
             for i in ideas:
-                rows.append([p.title, cluster_title, i.text, i.votes] + ([i.author or ""] if with_authors else []))
+                rows.append([p.title, cluster_title, i.text, i.votes] + ([i.author or ""] if with_authors else [])
+                            + ([i.origin] if with_origin else []))
     return _csv(rows)
 
 
@@ -313,9 +330,15 @@ def build(*, room: Any, prompts: list[Any], clusters: list[Any], ideas: list[Any
     def votes(item_id: str) -> int | None:
         return None if totals is None else totals.get(item_id, 0)
 
+    def provenance(row: Any) -> dict[str, Any]:
+        """Capitalisation: the group an item came from and its dots there, only when it has one."""
+        source = getattr(row, "source", None)
+        return {"source": source, "source_votes": getattr(row, "source_votes", None)} if source else {}
+
     def idea(row: Any) -> dict[str, Any]:
         out = {"id": row.id, "prompt": row.prompt_id, "cluster": row.cluster_id, "text": row.text,
-               "colour": row.colour, "position": row.position, "created_at": row.created_at, "votes": votes(row.id)}
+               "colour": row.colour, "position": row.position, "created_at": row.created_at, "votes": votes(row.id),
+               **provenance(row)}
         if row.author_id in names:
             out["author"] = names[row.author_id]
         return out
@@ -333,8 +356,8 @@ def build(*, room: Any, prompts: list[Any], clusters: list[Any], ideas: list[Any
                  "created_at": room.created_at, "settings": RoomSettings.load(room.settings or "{}").dump()},
         "prompts": [{"id": p.id, "title": p.title, "position": p.position} for p in prompts],
         "clusters": [{"id": c.id, "prompt": c.prompt_id, "title": c.title, "named": bool(c.named),
-                      "position": c.position, "votes": votes(c.id)} for c in clusters],
+                      "position": c.position, "votes": votes(c.id), **provenance(c)} for c in clusters],
         "ideas": [idea(i) for i in ideas if not i.hidden],
         "actions": [action(a) for a in actions],
-        "voters": voters, "sources": [],
+        "voters": voters, "sources": json.loads(getattr(room, "sources", None) or "[]"),
     }

@@ -38,6 +38,8 @@ def _items(lines: list[export.IdeaLine], _: Any, lang: str) -> List:
         words = idea.text + (f" ({idea.author})" if idea.author else "")
         if idea.votes is not None:
             words += " — " + export.votes_label(_, lang, idea.votes)
+        if idea.origin:
+            words += f" · {idea.origin}"
         items.append(ListItem(Paragraph(words, formatted=True)))
     return items
 
@@ -72,7 +74,7 @@ def odt(doc: dict[str, Any]) -> bytes:
         body.append(_section(prompt.title))
         for cluster in prompt.clusters:
             votes = "" if cluster.votes is None else " — " + export.votes_label(_, r.lang, cluster.votes)
-            body.append(Header(3, cluster.title + votes))
+            body.append(Header(3, cluster.title + votes + (f" · {cluster.origin}" if cluster.origin else "")))
             body.append(_items(cluster.ideas, _, r.lang))
         if prompt.loose:
             body.append(Header(3, _("export.loose")))

@@ -69,3 +69,17 @@ def test_the_api_builds_the_room_from_two_exports(client: TestClient) -> None:
     assert refused.status_code == 422 and refused.json()["problems"][0]["code"] == "capitalise.sources"
     assert client.post("/api/rooms/capitalise", json={"sources": 3}).status_code == 422
     assert count_rooms(client) == before
+
+
+def test_exports_of_a_capitalised_room_show_each_item_s_group() -> None:
+    from app import export, export_odt
+    from tests.test_export import render_html
+    merged = capitalise.merge(sources(), title="Capitalisation 2026", now=1.0)
+    assert isinstance(merged, dict)
+    md = export.markdown(merged)
+    assert "### Fêtes de quartier 🎉 — 0 gommette · Groupe A (7 gommettes)" in md
+    assert "Source Groupe B : Atelier du groupe B (2026-11-28)" in md
+    rows = export.csv_ideas(merged).decode("utf-8-sig").splitlines()
+    assert rows[0].endswith(";Groupe d’origine") and any(r.endswith(";Groupe B (4 gommettes)") for r in rows)
+    assert '<span class="origin" dir="auto">Groupe A (7 gommettes)</span>' in render_html(merged)
+    assert b"PK" == export_odt.odt(merged)[:2]
