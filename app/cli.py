@@ -1,4 +1,9 @@
-"""The `essaim` command: `essaim [serve] [--host H] [--port P] [--data-dir D]`."""
+"""The `essaim` command.
+
+    essaim [serve] [--host H] [--port P] [--data-dir D]   start the web server (default)
+    essaim purge [--data-dir D]                           erase workshops past retention now
+    essaim backup DEST [--data-dir D]                     copy the database, consistently, while it runs
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import argparse
 import logging
 import os
 import sys
+import time
+from pathlib import Path
 
 from . import limits
 from . import settings as settings_module
@@ -19,19 +26,76 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--host", help="address to listen on (ESSAIM_HOST, default 127.0.0.1)")
         p.add_argument("--port", type=int, help="port (ESSAIM_PORT, default 8000)")
         p.add_argument("--data-dir", help="data folder (ESSAIM_DATA_DIR, default ./data)")
+    purge = commands.add_parser("purge", help="erase now the workshops past ESSAIM_RETENTION_DAYS")
+    backup = commands.add_parser("backup", help="copy the database to DEST (safe while the server runs)")
+    backup.add_argument("dest", help="file to write; an existing file is replaced")
+    for p in (purge, backup):
+        p.add_argument("--data-dir", help="data folder (ESSAIM_DATA_DIR, default ./data)")
     return top
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    overrides = {"ESSAIM_HOST": args.host, "ESSAIM_PORT": None if args.port is None else str(args.port),
+    overrides = {"ESSAIM_HOST": getattr(args, "host", None),
+                 "ESSAIM_PORT": None if getattr(args, "port", None) is None else str(args.port),
                  "ESSAIM_DATA_DIR": args.data_dir}
     try:
         settings = settings_module.load(overrides)
     except ValueError as exc:
         print(f"essaim: {exc}", file=sys.stderr)
         return 2
+    if args.command == "purge":
+        return purge(settings)
+    if args.command == "backup":
+        return backup(settings, args.dest)
     return serve(settings)
+
+
+def _logging(settings: settings_module.Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _engine(settings: settings_module.Settings, *, migrate: bool):  # type: ignore[no-untyped-def]
+    from . import db
+
+    engine = db.make_engine(settings.database_url, immediate=True, pool_size=1, synchronous=settings.sqlite_synchronous)
+    if migrate:  # an older database is brought up to date, as the server would
+        db.Writer(engine).migrate()
+    return engine
+
+
+def purge(settings: settings_module.Settings) -> int:
+    from . import purge as purge_module
+
+    _logging(settings)
+    engine = _engine(settings, migrate=True)
+    try:
+        erased = purge_module.purge_database(engine, settings.retention_days, time.time())
+    finally:
+        engine.dispose()
+    print(f"essaim purge : {erased.rooms} atelier(s) effacé(s) ({erased.participants} participant·es, "
+          f"{erased.ideas} idées, {erased.events} événements)", flush=True)
+    return 0
+
+
+def backup(settings: settings_module.Settings, dest: str) -> int:
+    from . import backup as backup_module
+
+    _logging(settings)
+    source = settings.database_url.removeprefix("sqlite:///")
+    if settings.database_url.startswith("sqlite:///") and not Path(source).is_file():
+        print(f"essaim backup : pas de base de données à copier ({source})", file=sys.stderr)
+        return 1
+    engine = _engine(settings, migrate=False)
+    try:
+        pages = backup_module.backup(engine, dest)
+    except (OSError, ValueError) as exc:
+        print(f"essaim backup : {exc}", file=sys.stderr)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"essaim backup : {dest} ({pages} pages)", flush=True)
+    return 0
 
 
 def serve(settings: settings_module.Settings) -> int:
@@ -39,7 +103,7 @@ def serve(settings: settings_module.Settings) -> int:
 
     from .main import create_app
 
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _logging(settings)
     print(f"Essaim : http://{settings.host}:{settings.port} (données : {settings.data_dir})", flush=True)
     options: dict[str, object] = {
         "host": settings.host, "port": settings.port, "log_level": settings.log_level, "ws": "websockets-sansio",

@@ -33,3 +33,4 @@ FRAME_BURST = 20  # other frames (ping, malformed), per socket
 FRAMES_PER_SECOND = 2.0
 CLOSE_TIMEOUT_SECONDS = 2.0  # a socket whose close frame cannot leave in this time is dropped
 SOCKETS_PER_PARTICIPANT = 8  # simultaneous sockets of one person in one room (tabs, phone, projector)
+PURGE_INTERVAL_SECONDS = 3600.0  # how often the server erases workshops past retention (and once at start)

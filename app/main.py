@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -16,7 +17,7 @@ from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from . import db, limits, routes, settings as settings_module, ws
+from . import db, limits, purge, routes, settings as settings_module, ws
 from .ratelimit import Limiter
 from .auth import Tokens
 from .hub import RoomHub
@@ -45,10 +46,13 @@ def create_app(settings: settings_module.Settings | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await writer.start()
         await broadcast.connect()
+        purger = asyncio.create_task(purge.schedule(essaim.service, settings.retention_days), name="essaim-purge")
         log.info("Essaim ready on %s", settings.public_url)
         try:
             yield
         finally:
+            purger.cancel()
+            await asyncio.gather(purger, return_exceptions=True)
             await broadcast.disconnect()
             await writer.stop()
             reader.dispose()

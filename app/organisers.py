@@ -11,6 +11,9 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 
+from starlette.requests import Request
+
+from .errors import Rejection
 from .settings import Settings
 
 FORM_FIELD = "organiser"
@@ -41,3 +44,14 @@ def from_header(headers: Mapping[str, str]) -> str | None:
         return value.encode("latin-1").decode("utf-8")
     except UnicodeError:
         return value
+
+
+def refusal(request: Request, offered: str | None) -> Rejection | None:
+    """None when this request may open a workshop; attempts are rate limited per address."""
+    settings: Settings = request.app.state.essaim.settings
+    if not required(settings):
+        return None
+    client = request.client.host if request.client else "?"
+    if not request.app.state.code_limiter.allow(f"organiser:{client}"):  # guessing it takes forever
+        return Rejection("room.create_rate_limited")
+    return None if may_create(settings, offered) else Rejection("room.create_forbidden")

@@ -13,10 +13,10 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from . import i18n, limits, organisers, protocol, pseudonyms
+from . import i18n, limits, organisers, protocol, pseudonyms, purge
 from .errors import Rejection
 from .service import Identity
-from .web import Essaim, bearer_or_cookie, set_identity_cookie
+from .web import Essaim, bearer_or_cookie, cookie_name, set_identity_cookie
 
 FORM_MAX_BYTES = 16 * 1024
 JSON_MAX_BYTES = 16 * 1024
@@ -108,7 +108,7 @@ async def create_room_form(request: Request) -> Response:
     essaim, form = essaim_of(request), await read_form(request)
     if form is None:
         return render(request, "home.html", 413, templates=essaim.templates.values())
-    if (refused := organiser_refusal(request, form.get(organisers.FORM_FIELD))) is not None:
+    if (refused := organisers.refusal(request, form.get(organisers.FORM_FIELD))) is not None:
         kept = {k: v for k, v in form.items() if k != organisers.FORM_FIELD}  # never echo the passphrase
         return render(request, "home.html", 429 if refused.code == "room.create_rate_limited" else 403,
                       templates=essaim.templates.values(), error=refused, form=kept)
@@ -123,15 +123,7 @@ async def create_room_form(request: Request) -> Response:
     return response
 
 
-def organiser_refusal(request: Request, offered: str | None) -> Rejection | None:
-    """None when this request may open a workshop; attempts are rate limited per address."""
-    settings = essaim_of(request).settings
-    if not organisers.required(settings):
-        return None
-    client = request.client.host if request.client else "?"
-    if not request.app.state.code_limiter.allow(f"organiser:{client}"):  # guessing it takes forever
-        return Rejection("room.create_rate_limited")
-    return None if organisers.may_create(settings, offered) else Rejection("room.create_forbidden")
+organiser_refusal = organisers.refusal  # export_routes (importing a workshop) uses this name
 
 
 async def room_page(request: Request) -> Response:
@@ -145,6 +137,21 @@ async def room_page(request: Request) -> Response:
     config = {**await room_config(request, room_id, who), "welcome": request.query_params.get("bienvenue") == "1"}
     return render(request, "room.html", room=room, who=who, config=config,
                   join_url=join_url(essaim, room_id))
+
+
+async def delete_room(request: Request) -> Response:
+    """Its creator erases the workshop for good (see `purge`): rows, log, sockets, cookie."""
+    essaim, room_id = essaim_of(request), request.path_params["room_id"]
+    who = await identity_of(request, room_id)
+    if who is None or who.role != "facilitator" or not who.creator:  # the creator's alone, as the link is
+        return api_error(403, "auth.forbidden")
+    form = await read_form(request) if "form" in request.headers.get("content-type", "") else {}
+    if (form or {}).get("confirm") != "yes":  # the page's box must be ticked; scripts send confirm=yes too
+        return api_error(400, "protocol.invalid", field="confirm")
+    await purge.delete_room(essaim.service, room_id)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(cookie_name(room_id), path=f"/rooms/{room_id}")
+    return response
 
 
 async def join_form(request: Request) -> Response:
@@ -297,7 +304,7 @@ def rejection_response(rejection: Rejection) -> JSONResponse:
 
 async def api_create_room(request: Request) -> Response:
     essaim = essaim_of(request)
-    if (refused := organiser_refusal(request, organisers.from_header(request.headers))) is not None:
+    if (refused := organisers.refusal(request, organisers.from_header(request.headers))) is not None:
         return api_error(429 if refused.code == "room.create_rate_limited" else 403, refused.code)
     body = await read_json(request, CreateRoom)
     if isinstance(body, Response):
@@ -373,6 +380,7 @@ ROUTES = [
     Route("/rooms/{room_id}/facilitator-link/regenerate", regenerate_facilitator_link, methods=["POST"]),
     Route("/rooms/{room_id}/screen", screen_page, methods=["GET"]),
     Route("/rooms/{room_id}/similar.json", similar_ideas, methods=["GET"]),
+    Route("/rooms/{room_id}/delete", delete_room, methods=["POST"]),
     Route("/join-code", join_by_code, methods=["POST"]),
     Route("/api/rooms", api_create_room, methods=["POST"]),
     Route("/api/rooms/{room_id}/participants", api_join, methods=["POST"]),

@@ -5,6 +5,7 @@ transaction (and so atomicity) belongs to the caller, the writer or a reader.
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
@@ -385,3 +386,58 @@ def insert_imported(conn: Connection, *tables: Sequence[dict[str, Any]]) -> None
     for table, rows in zip((participant_t, cluster_t, idea_t, action_t, vote_t), tables, strict=True):
         if rows:
             conn.execute(insert(table), list(rows))
+
+# -- erasure, retention and backups (see `purge` and `backup`) ------------------------
+
+
+def erase_rooms(conn: Connection, room_ids: list[str]) -> tuple[int, int, int, int, tuple[tuple[str, str], ...]]:
+    """Delete these workshops and all their rows (ON DELETE CASCADE), overwriting the freed bytes.
+
+    Returns (rooms, participants, ideas, events, (room id, public id) of each person).
+    """
+    if not room_ids:
+        return 0, 0, 0, 0, ()
+    conn.exec_driver_sql("PRAGMA secure_delete = ON")  # deleted cells and freed pages are zeroed
+
+    def count(table: Any) -> int:
+        return int(conn.execute(select(func.count()).select_from(table)
+                                .where(table.c.room_id.in_(room_ids))).scalar_one())
+    people = tuple((str(r), str(p)) for r, p in conn.execute(
+        select(participant_t.c.room_id, participant_t.c.public_id).where(participant_t.c.room_id.in_(room_ids))))
+    ideas, events = count(idea_t), count(event_t)
+    rooms = conn.execute(delete(room_t).where(room_t.c.id.in_(room_ids))).rowcount
+    return int(rooms), len(people), ideas, events, people
+
+
+def stale_room_ids(conn: Connection, before: float) -> list[str]:
+    """Workshops whose last activity (`updated_at`) is before `before`."""
+    return [str(r) for r in conn.execute(select(room_t.c.id).where(room_t.c.updated_at < before)).scalars()]
+
+
+def checkpoint(conn: Connection) -> bool:
+    """Checkpoint the WAL into the database file and truncate it; True when it completed."""
+    if conn.dialect.name != "sqlite":
+        return True
+    # On the driver's connection: SQLAlchemy would open a transaction first, and a checkpoint
+    # cannot run inside one.
+    row = conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()  # type: ignore[union-attr]
+    return row is not None and not row[0]
+
+
+
+def backup_to(conn: Connection, dest: str) -> tuple[int, str]:
+    """Copy the whole database into the SQLite file `dest` with the online backup API.
+
+    One step (all pages at once) inside one read transaction: the copy is the database as
+    it was at one instant, every committed transaction before it in, none after. Writers
+    are not blocked (WAL). Returns (pages, the copy's integrity_check).
+    """
+    source = conn.connection.dbapi_connection
+    target = sqlite3.connect(dest)
+    try:
+        source.backup(target)  # type: ignore[union-attr]
+        pages = int(target.execute("PRAGMA page_count").fetchone()[0])
+        check = str(target.execute("PRAGMA integrity_check").fetchone()[0])
+    finally:
+        target.close()
+    return pages, check

@@ -195,17 +195,18 @@ async def _handle(raw: str | bytes, service: Service, who: Identity, member: Mem
     elif isinstance(frame, Done):
         await service.hub.set_done(who.room_id, member, frame.done)
     elif isinstance(frame, (Sync, SnapshotRequest)):
-        await _resend(frame, service, who, reply)
+        try:
+            await _resend(frame, service, who, reply)
+        except Exception as exc:  # a bug, or the workshop erased meanwhile: say so, stay open
+            _log_failure(frame.type, exc)
+            reply(encode(error_frame(Rejection("server.error"))))
     else:
         try:
             outcome: Committed | Rejection = await service.execute(who, frame)
         except StorageError as exc:  # nothing was committed, so nothing is acknowledged
             outcome = Rejection(exc.code)
         except Exception as exc:  # a bug in a rule: refuse this command, keep the socket open
-            # The type and where, never the message: it may quote an idea, a name or a token.
-            where = traceback.extract_tb(exc.__traceback__)[-1]
-            log.error("command %s failed: %s at %s:%d", frame.type, type(exc).__name__,
-                      where.filename.rsplit("/", 1)[-1], where.lineno)
+            _log_failure(frame.type, exc)
             outcome = Rejection("server.error")
         if isinstance(outcome, Rejection):
             reply(encode(error_frame(outcome, frame.op_id)))
@@ -213,6 +214,13 @@ async def _handle(raw: str | bytes, service: Service, who: Identity, member: Mem
             reply(encode({"type": "ack", "op_id": frame.op_id, "seq": outcome.seq}))
         elif isinstance(outcome, Committed):  # committed and published: its author hears it now
             service.hub.hurry(who.room_id, member, outcome.seq)
+
+
+def _log_failure(frame_type: str, exc: Exception) -> None:
+    """The type and where, never the message: it may quote an idea, a name or a token."""
+    where = traceback.extract_tb(exc.__traceback__)[-1]
+    log.error("command %s failed: %s at %s:%d", frame_type, type(exc).__name__,
+              where.filename.rsplit("/", 1)[-1], where.lineno)
 
 
 async def _resend(frame: Sync | SnapshotRequest, service: Service, who: Identity,
