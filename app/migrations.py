@@ -114,6 +114,13 @@ STEPS: list[tuple[int, list[str]]] = [
         "CREATE INDEX ix_action_room_id ON action (room_id)",
         "ALTER TABLE event ADD COLUMN undo_kind VARCHAR(16)",
     ]),
+    (6, [  # capitalisation: where each idea and cluster came from, and the dots it had there
+        "ALTER TABLE room ADD COLUMN sources TEXT NOT NULL DEFAULT '[]'",
+        "ALTER TABLE idea ADD COLUMN source VARCHAR(32)",
+        "ALTER TABLE idea ADD COLUMN source_votes INTEGER",
+        "ALTER TABLE cluster ADD COLUMN source VARCHAR(32)",
+        "ALTER TABLE cluster ADD COLUMN source_votes INTEGER",
+    ]),
 ]
 
 

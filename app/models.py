@@ -24,6 +24,7 @@ class Room(SQLModel, table=True):
     settings: str = "{}"  # JSON, see room_settings.RoomSettings
     timer: str = "{}"  # JSON, see timer.Timer
     code: Optional[str] = Field(default=None, unique=True)  # short code to type on the home page
+    sources: str = "[]"  # capitalisation: JSON list of {id, label, title, date} of the merged groups
     created_at: float
     updated_at: float
 
@@ -56,6 +57,8 @@ class Idea(SQLModel, table=True):
     hidden: bool = False  # moderated: facilitators only
     cluster_id: Optional[str] = Field(default=None, foreign_key="cluster.id", ondelete="SET NULL")
     position: float = 0.0  # order among the ideas of its cluster, or of its prompt's loose ideas
+    source: Optional[str] = None  # capitalisation: the group (room.sources id) it came from
+    source_votes: Optional[int] = None  # the dots it had there, as information
     created_at: float
     updated_at: float
 
@@ -67,6 +70,8 @@ class Cluster(SQLModel, table=True):
     title: str
     named: bool = False  # a person chose the title: it survives having no idea
     position: float
+    source: Optional[str] = None  # capitalisation, as for ideas
+    source_votes: Optional[int] = None
 
 
 class Vote(SQLModel, table=True):

@@ -215,14 +215,14 @@ class Service:
                 idea.update(cluster=row.cluster_id if grouped else None, position=row.position)
                 if row.hidden:
                     idea["hidden"] = True
-                ideas.append(idea)
+                ideas.append({**idea, **_provenance(row)})
         clusters = [{"cluster": c.id, "prompt": c.prompt_id, "title": c.title, "named": c.named,
-                     "position": c.position} for c in store.clusters(conn, room.id)] if grouped else []
+                     "position": c.position, **_provenance(c)} for c in store.clusters(conn, room.id)] if grouped else []
         return {
             "type": "snapshot", "v": VERSION, "seq": room.seq, "now": self.clock(),
             "room": {"id": room.id, "title": room.title, "phase": room.phase, "template": room.template,
                      "settings": settings.dump(), "timer": json.loads(room.timer or "{}") or Timer().dump(),
-                     "code": room.code},
+                     "code": room.code, "sources": json.loads(room.sources or "[]")},
             "prompts": [{"id": p.id, "title": p.title} for p in store.prompts(conn, room.id)],
             "ideas": ideas, "clusters": clusters, "tallies": store.tally(conn, room.id),
             "actions": [action_wire(a) for a in store.actions(conn, room.id)] if grouped else [],
@@ -275,6 +275,11 @@ class Service:
     async def import_document(self, raw: bytes, facilitator_name: str) -> NewRoom | Rejection | list[importer.Problem]:
         """A new workshop from a JSON export (see `import_room`); a list: the file's problems."""
         return await import_room(self, raw, facilitator_name)
+
+
+def _provenance(row: Any) -> dict[str, Any]:
+    """Capitalisation: the group an idea or cluster came from, and its dots there (absent otherwise)."""
+    return {} if row.source is None else {"source": row.source, "source_votes": row.source_votes}
 
 
 def action_wire(row: Any) -> dict[str, Any]:

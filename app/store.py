@@ -11,12 +11,14 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
 
-from . import grouping
 from .events import (IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, ParticipantRemoved, ParticipantRoleChanged,
                      PhaseChanged, PromptAdded, PromptDeleted, PromptRenamed, Regrouped, RoomConfigured, RoomEvent,
                      TimerChanged, VoteChanged, ActionChanged)
 from .models import Action, Cluster, Idea, Participant, Prompt, Room, Vote
 from .models import Event as EventRow
+from .store_board import (  # noqa: F401  (the public face: callers say store.layout)
+    _apply_action, _apply_change, _apply_vote, actions, clusters, count_dots, delete_dots, dots, drop_if_empty,
+    last_undoable, layout, mark_undone, vote_counts, vote_item, vote_summary)
 
 room_t = Room.__table__  # type: ignore[attr-defined]
 prompt_t = Prompt.__table__  # type: ignore[attr-defined]
@@ -45,14 +47,6 @@ _NEXT_SEQ = (update(room_t).where(room_t.c.id == bindparam("b_room"))
              .values(seq=room_t.c.seq + 1, updated_at=bindparam("b_now")).returning(room_t.c.seq))
 _INSERT_EVENT = insert(event_t)
 _INSERT_IDEA = insert(idea_t)
-_LAYOUT_IDEAS = select(idea_t.c.id, idea_t.c.prompt_id, idea_t.c.cluster_id, idea_t.c.position, idea_t.c.text,
-                       idea_t.c.hidden).where(idea_t.c.room_id == bindparam("b_room"))
-_LAYOUT_CLUSTERS = select(cluster_t).where(cluster_t.c.room_id == bindparam("b_room"))
-_LAYOUT_PROMPTS = select(prompt_t.c.id).where(prompt_t.c.room_id == bindparam("b_room"))
-_HERE = func.coalesce(vote_t.c.idea_id, vote_t.c.cluster_id) == bindparam("b_item")
-_MINE = vote_t.c.participant_id == bindparam("b_participant")
-_VOTE_COUNTS = select(func.count().filter(_MINE), func.count().filter(_MINE & _HERE), func.count().filter(_HERE),
-                      func.count(vote_t.c.participant_id.distinct())).where(vote_t.c.room_id == bindparam("b_room"))
 
 
 def insert_room(conn: Connection, room: dict[str, Any], prompts: Sequence[dict[str, Any]]) -> None:
@@ -233,159 +227,10 @@ def participants(conn: Connection, room_id: str) -> list[Row[Any]]:
     return list(conn.execute(select(participant_t).where(participant_t.c.room_id == room_id)))
 
 
-# -- grouping -------------------------------------------------------------------------
-
-
-def layout(conn: Connection, room_id: str) -> grouping.Layout:
-    this_room = {"b_room": room_id}
-    ideas = conn.execute(_LAYOUT_IDEAS, this_room).all()
-    clusters = conn.execute(_LAYOUT_CLUSTERS, this_room).all()
-    prompt_ids = conn.execute(_LAYOUT_PROMPTS, this_room).scalars()
-    return grouping.Layout(
-        ideas={r.id: grouping.Placement(r.prompt_id, r.cluster_id, r.position) for r in ideas},
-        clusters={c.id: grouping.Cluster(c.prompt_id, c.title, c.named, c.position) for c in clusters},
-        texts={r.id: r.text for r in ideas}, hidden=frozenset(r.id for r in ideas if r.hidden),
-        prompts=frozenset(prompt_ids))
-
-
-def clusters(conn: Connection, room_id: str) -> list[Row[Any]]:
-    query = select(cluster_t).where(cluster_t.c.room_id == room_id).order_by(cluster_t.c.position, cluster_t.c.id)
-    return list(conn.execute(query))
-
-
-def _apply_change(conn: Connection, room_id: str, change: grouping.Change) -> None:
-    # Clusters first (ideas may join a new one), ideas next, dropped clusters last (now empty).
-    for cluster_id, state in change.clusters.items():
-        if state is None:
-            continue
-        values = {"prompt_id": state.prompt, "title": state.title, "named": state.named, "position": state.position}
-        updated = conn.execute(update(cluster_t).where(cluster_t.c.id == cluster_id, cluster_t.c.room_id == room_id)
-                               .values(**values))
-        if updated.rowcount == 0:
-            conn.execute(insert(cluster_t).values(id=cluster_id, room_id=room_id, **values))
-    for idea_id, place in change.ideas.items():
-        conn.execute(update(idea_t).where(idea_t.c.id == idea_id, idea_t.c.room_id == room_id)
-                     .values(prompt_id=place.prompt, cluster_id=place.cluster, position=place.position))
-    gone = [c for c, state in change.clusters.items() if state is None]
-    if gone:
-        conn.execute(delete(cluster_t).where(cluster_t.c.room_id == room_id, cluster_t.c.id.in_(gone)))
-
-
-def drop_if_empty(conn: Connection, room_id: str, cluster_id: str) -> bool:
-    """After an idea left: a cluster with no idea goes, unless a person named it."""
-    row = conn.execute(select(cluster_t.c.named).where(cluster_t.c.id == cluster_id,
-                                                        cluster_t.c.room_id == room_id)).first()
-    left = conn.execute(select(func.count()).select_from(idea_t).where(idea_t.c.cluster_id == cluster_id)).scalar_one()
-    if row is None or row.named or left:
-        return False
-    conn.execute(delete(cluster_t).where(cluster_t.c.id == cluster_id))
-    return True
-
-
-def last_undoable(conn: Connection, room_id: str, participant_id: str,
-                  kind: str | None = None) -> tuple[int, str] | None:
-    """(seq, undo JSON) of this participant's latest change of this kind (None: grouping) not undone."""
-    of_kind = event_t.c.undo_kind.is_(None) if kind is None else event_t.c.undo_kind == kind
-    query = (select(event_t.c.seq, event_t.c.undo)
-             .where(event_t.c.room_id == room_id, event_t.c.participant_id == participant_id,
-                    event_t.c.undo.is_not(None), event_t.c.undone.is_(False), of_kind)
-             .order_by(event_t.c.seq.desc()).limit(1))
-    row = conn.execute(query).first()
-    return None if row is None else (int(row.seq), str(row.undo))
-
-
-def mark_undone(conn: Connection, room_id: str, seq: int) -> None:
-    conn.execute(update(event_t).where(event_t.c.room_id == room_id, event_t.c.seq == seq).values(undone=True))
-
-
-# -- votes ----------------------------------------------------------------------------
-
-
-def _apply_vote(conn: Connection, room_id: str, event: VoteChanged, seq: int) -> None:
-    column = "idea_id" if event.kind == "idea" else "cluster_id"
-    mine = (vote_t.c.room_id == room_id, vote_t.c.participant_id == event.voter_id, vote_t.c[column] == event.item)
-    current = int(conn.execute(select(func.count()).select_from(vote_t).where(*mine)).scalar_one())
-    if event.mine > current:
-        conn.execute(insert(vote_t).values(room_id=room_id, seq=seq, participant_id=event.voter_id,
-                                           **{column: event.item}))
-    elif event.mine < current:  # take back the most recent dot
-        newest = select(func.max(vote_t.c.seq)).where(*mine).scalar_subquery()
-        conn.execute(delete(vote_t).where(vote_t.c.room_id == room_id, vote_t.c.seq == newest))
-
-
-def vote_item(conn: Connection, room_id: str, item_id: str) -> tuple[str, bool, bool] | None:
-    """(kind, grouped, hidden) of an idea or cluster of this room."""
-    idea_row = conn.execute(select(idea_t.c.cluster_id, idea_t.c.hidden)
-                            .where(idea_t.c.id == item_id, idea_t.c.room_id == room_id)).first()
-    if idea_row is not None:
-        return "idea", idea_row.cluster_id is not None, bool(idea_row.hidden)
-    found = conn.execute(select(cluster_t.c.id).where(cluster_t.c.id == item_id, cluster_t.c.room_id == room_id))
-    return ("cluster", False, False) if found.first() is not None else None
-
-
-def vote_counts(conn: Connection, room_id: str, participant_id: str, item_id: str) -> tuple[int, int, int, int]:
-    """(participant's dots, participant's dots here, everyone's dots here, voters) in one pass."""
-    row = conn.execute(_VOTE_COUNTS, {"b_room": room_id, "b_participant": participant_id, "b_item": item_id}).one()
-    return int(row[0]), int(row[1]), int(row[2]), int(row[3])
-
-
-def dots(conn: Connection, room_id: str) -> list[Row[Any]]:
-    """Every dot of the room: seq, participant_id, item (idea or cluster id)."""
-    item = func.coalesce(vote_t.c.idea_id, vote_t.c.cluster_id).label("item")
-    return list(conn.execute(select(vote_t.c.seq, vote_t.c.participant_id, item)
-                             .where(vote_t.c.room_id == room_id).order_by(vote_t.c.seq)))
-
-
-def count_dots(conn: Connection, room_id: str) -> int:
-    return int(conn.execute(select(func.count()).select_from(vote_t).where(vote_t.c.room_id == room_id)).scalar_one())
-
-
-def delete_dots(conn: Connection, room_id: str, seqs: Sequence[int]) -> None:
-    if seqs:
-        conn.execute(delete(vote_t).where(vote_t.c.room_id == room_id, vote_t.c.seq.in_(list(seqs))))
-
-
-def vote_summary(conn: Connection, room_id: str, participant_id: str) -> tuple[dict[str, int], dict[str, int], int]:
-    """(this participant's dots per item, everyone's dots per item, number of voters)."""
-    item = func.coalesce(vote_t.c.idea_id, vote_t.c.cluster_id)
-    mine = func.count().filter(vote_t.c.participant_id == participant_id)
-    rows = conn.execute(select(item, func.count(), mine).where(vote_t.c.room_id == room_id).group_by(item)).all()
-    voters = conn.execute(select(func.count(vote_t.c.participant_id.distinct()))
-                          .where(vote_t.c.room_id == room_id)).scalar_one()
-    return ({str(r[0]): int(r[2]) for r in rows if r[2]}, {str(r[0]): int(r[1]) for r in rows}, int(voters))
-
-
 def creator_public_id(conn: Connection, room_id: str) -> str | None:
     query = select(participant_t.c.public_id).where(participant_t.c.room_id == room_id, participant_t.c.creator)
     return conn.execute(query).scalar()
 
-
-# -- the roadmap ----------------------------------------------------------------------
-
-
-def actions(conn: Connection, room_id: str) -> list[Row[Any]]:
-    """Every action of the room, in the table's order. `owners` and `partners` are JSON lists."""
-    query = select(action_t).where(action_t.c.room_id == room_id).order_by(action_t.c.position, action_t.c.id)
-    return list(conn.execute(query))
-
-
-def _apply_action(conn: Connection, room_id: str, event: ActionChanged) -> None:
-    mine = (action_t.c.id == event.action, action_t.c.room_id == room_id)
-    if event.state is None:
-        conn.execute(delete(action_t).where(*mine))
-        return
-    values = event.state.dump()
-    values["owners"], values["partners"] = json.dumps(values["owners"]), json.dumps(values["partners"])
-    if conn.execute(update(action_t).where(*mine).values(**values)).rowcount == 0:
-        conn.execute(insert(action_t).values(id=event.action, room_id=room_id, **values))
-
-
-
-def insert_imported(conn: Connection, *tables: Sequence[dict[str, Any]]) -> None:
-    """An import's rows after its room (`insert_room`): participants, clusters, ideas, actions, votes."""
-    for table, rows in zip((participant_t, cluster_t, idea_t, action_t, vote_t), tables, strict=True):
-        if rows:
-            conn.execute(insert(table), list(rows))
 
 # -- erasure, retention and backups (see `purge` and `backup`) ------------------------
 
@@ -423,6 +268,13 @@ def checkpoint(conn: Connection) -> bool:
     row = conn.connection.dbapi_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()  # type: ignore[union-attr]
     return row is not None and not row[0]
 
+
+
+def insert_imported(conn: Connection, *tables: Sequence[dict[str, Any]]) -> None:
+    """An import's rows after its room (`insert_room`): participants, clusters, ideas, actions, votes."""
+    for table, rows in zip((participant_t, cluster_t, idea_t, action_t, vote_t), tables, strict=True):
+        if rows:
+            conn.execute(insert(table), list(rows))
 
 
 def backup_to(conn: Connection, dest: str) -> tuple[int, str]:

@@ -545,3 +545,19 @@ export function sourceOf(state, action) {
   if (title === undefined) return null;
   return { title, votes: state.votes.totals?.get(action.source_id) ?? null };
 }
+
+// -- capitalisation -------------------------------------------------------------------
+
+/**
+ * Where an idea or cluster of a capitalisation room came from: the group's label, its
+ * place in the list (for a colour that is never the only sign) and the dots it had there.
+ * @param {State} state @param {{source?: string, source_votes?: number | null}} item
+ * @returns {{label: string, index: number, votes: number | null, date: string} | null}
+ */
+export function provenanceOf(state, item) {
+  if (!item.source) return null;
+  const sources = /** @type {{id: string, label: string, date?: string}[]} */ (/** @type {any} */ (state.room).sources ?? []);
+  const index = sources.findIndex((s) => s.id === item.source);
+  if (index < 0) return null;
+  return { label: sources[index].label, index, votes: item.source_votes ?? null, date: sources[index].date ?? "" };
+}

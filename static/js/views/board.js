@@ -9,7 +9,10 @@
  */
 import { h, keepTogether } from "../dom.js";
 import { t } from "../i18n.js";
-import { clustersOf, ideasOf, isPrivateView, mayChange, mayGroup, mayHide, mayVote, mayWrite, membersOf, talliesShown, totalOf } from "../state.js";
+import {
+  clustersOf, ideasOf, isPrivateView, mayChange, mayGroup, mayHide, mayVote, mayWrite, membersOf, talliesShown, totalOf,
+} from "../state.js";
+import { sourceTag } from "./provenance.js";
 import {
   clusterBox, closeClusterForm, dotsFor, moveCluster, openClusterRename, openMerge, refreshDots, submitClusterForm,
 } from "./clusters.js";
@@ -343,6 +346,7 @@ export class Board {
         idea.name ? h("span", { class: "idea-author" }, [t("js.idea.by", { name: idea.name })]) : null,
         mine ? h("span", { class: "tag" }, [t("js.idea.mine")]) : null,
         idea.hidden ? h("span", { class: "tag hidden-tag" }, [t("js.idea.hidden")]) : null,
+        sourceTag(state, idea),
         pending ? h("span", { class: "tag pending-tag" }, [pending]) : null,
       ]),
       select,

@@ -8,6 +8,7 @@
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { capOf, clustersOf, talliesShown, votable } from "../state.js";
+import { sourceTag } from "./provenance.js";
 
 /** @typedef {import("./board.js").Board} Board */
 /** @typedef {import("../state.js").State} State */
@@ -24,7 +25,8 @@ export function clusterBox(board, cluster) {
     const list = h("ul", { class: "ideas cluster-ideas", dataset: { cluster: cluster.cluster }, attrs: { "aria-labelledby": headingId } });
     const box = h("section", { class: "cluster", id: `cluster-${cluster.cluster}`, dataset: { cluster: cluster.cluster },
       attrs: { "aria-labelledby": headingId } }, [
-      h("h3", { class: "cluster-title", id: headingId }, [h("span", { class: "cluster-eyebrow" }, [t("js.cluster.label")]), " ", title, " ", count]),
+      h("h3", { class: "cluster-title", id: headingId }, [h("span", { class: "cluster-eyebrow" }, [t("js.cluster.label")]), " ", title, " ", count,
+        " ", sourceTag(/** @type {any} */ (board.state), cluster)]),
       extras,
       list,
     ]);
