@@ -98,12 +98,21 @@ def backup(settings: settings_module.Settings, dest: str) -> int:
     return 0
 
 
+class _NoConnectionLines(logging.Filter):
+    """Drop uvicorn's line per websocket handshake: it names the client's address and the
+    room's id, which is its join link. Essaim logs neither (docs/donnees-personnelles.md)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith('%s - "WebSocket %s"')
+
+
 def serve(settings: settings_module.Settings) -> int:
     import uvicorn
 
     from .main import create_app
 
     _logging(settings)
+    logging.getLogger("uvicorn.error").addFilter(_NoConnectionLines())
     print(f"Essaim : http://{settings.host}:{settings.port} (données : {settings.data_dir})", flush=True)
     options: dict[str, object] = {
         "host": settings.host, "port": settings.port, "log_level": settings.log_level, "ws": "websockets-sansio",
