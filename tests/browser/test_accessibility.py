@@ -201,6 +201,14 @@ def test_every_phase(phase: str, label: str, facilitator: Page, participant: Pag
         thumb.locator("#board").get_by_role("button", name=re.compile("^Ajouter une gommette")).first.tap()
         expect(thumb.locator("#vote-status")).to_contain_text("Il vous reste 4")
     check_all({"participant": participant, "phone": thumb, "facilitator": facilitator, "projector": projector})
+    if phase == "results":  # the printable report, once there is something to report
+        report = facilitator.context.new_page()
+        report.goto(facilitator.url + "/report")
+        expect(report.locator("h1")).to_be_visible()
+        try:
+            check_all({"report": report})
+        finally:
+            report.close()
 
 
 def test_high_contrast_theme_is_remembered_and_follows_the_system(server: Server, session: Session,
