@@ -78,6 +78,7 @@ CODES: dict[str, str] = {
     "import.schema": "the export's schema version is not one this server reads",
     "import.duplicate_id": "the same id appears twice in the export",
     "capitalise.sources": "a capitalisation needs between {min} and {max} workshops",
+    "import.source_not_found": "an idea or cluster names a source group the export does not list",
 }
 
 

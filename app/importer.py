@@ -141,6 +141,7 @@ class Plan:
     clusters: list[dict[str, Any]] = field(default_factory=list)
     ideas: list[dict[str, Any]] = field(default_factory=list)  # "author": a pseudonym or None
     actions: list[dict[str, Any]] = field(default_factory=list)
+    sources: list[dict[str, str]] = field(default_factory=list)  # capitalisation: the groups merged here
     dots: list[tuple[int, str, str]] = field(default_factory=list)  # (stand-in voter, kind, new item id)
     voters: int = 0  # stand-in voters, numbered from 0 in `dots`
 
@@ -191,6 +192,17 @@ def plan(raw: bytes | str, new_id: Callable[[], str], *, templates: frozenset[st
                template=doc.room.template if doc.room.template in templates else "remue-meninges",
                lang=doc.room.lang, phase=doc.room.phase, settings=settings)
     ids: dict[str, str] = {}  # the file's id -> a fresh one, for every kind (ids must not repeat)
+    groups = {s.id: f"s{n + 1}" for n, s in enumerate(doc.sources)}  # provenance ids are renumbered too
+    out.sources = [{"id": groups[s.id], "label": text(s.label, f"sources[{n}].label", "label", 40, optional=True),
+                    "title": text(s.title, f"sources[{n}].title", "title", limits.ROOM_TITLE_MAX, optional=True),
+                    "date": s.date if _is_day(s.date) else ""} for n, s in enumerate(doc.sources)]
+
+    def provenance(item: DocCluster | DocIdea, where: str) -> dict[str, Any]:
+        if item.source is None:
+            return {"source": None, "source_votes": None}
+        if item.source not in groups:
+            problems.append(Problem(f"{where}.source", "import.source_not_found"))
+        return {"source": groups.get(item.source), "source_votes": item.source_votes}
 
     def fresh(old: str, where: str) -> str:
         if old in ids:
@@ -210,7 +222,8 @@ def plan(raw: bytes | str, new_id: Callable[[], str], *, templates: frozenset[st
         cluster_prompt[c.id] = c.prompt
         title = text(c.title, f"{where}.title", "title", limits.CLUSTER_TITLE_MAX, optional=not c.named)
         out.clusters.append({"id": fresh(c.id, f"{where}.id"), "prompt_id": ids.get(c.prompt, ""), "title": title,
-                             "named": c.named, "position": c.position, "votes": c.votes or 0})
+                             "named": c.named, "position": c.position, "votes": c.votes or 0,
+                             **provenance(c, where)})
     for n, i in enumerate(doc.ideas):
         where = f"ideas[{n}]"
         if i.prompt not in prompts:
@@ -222,7 +235,7 @@ def plan(raw: bytes | str, new_id: Callable[[], str], *, templates: frozenset[st
                           "cluster_id": ids.get(i.cluster) if i.cluster else None,
                           "text": text(i.text, f"{where}.text", "text", limits.IDEA_TEXT_MAX, multiline=True),
                           "colour": i.colour, "position": i.position, "created_at": i.created_at,
-                          "votes": i.votes or 0, "author": author})
+                          "votes": i.votes or 0, "author": author, **provenance(i, where)})
     kinds = {c.id: "cluster" for c in doc.clusters} | {i.id: "idea" for i in doc.ideas}
     for n, a in enumerate(doc.actions):
         out.actions.append(_action(a, f"actions[{n}]", ids, kinds, problems, fresh))
@@ -232,6 +245,10 @@ def plan(raw: bytes | str, new_id: Callable[[], str], *, templates: frozenset[st
         out.dots, out.voters = spread([("cluster", c["id"], c["votes"]) for c in out.clusters]
                                       + [("idea", i["id"], i["votes"]) for i in out.ideas], doc.voters, settings)
     return problems[:PROBLEMS_SHOWN] if problems else out
+
+
+def _is_day(value: str) -> bool:
+    return len(value) == 10 and value[4] == value[7] == "-" and (value[:4] + value[5:7] + value[8:]).isdigit()
 
 
 def _settings(raw: dict[str, Any], problems: list[Problem]) -> RoomSettings:
@@ -320,16 +337,22 @@ def rows(made: Plan, *, room: dict[str, Any], creator: dict[str, Any], new_id: C
     voters = [person(f"Votant {n + 1}") for n in range(made.voters)]
     return Rows(
         room={**room, "title": made.title, "template": made.template, "lang": made.lang, "phase": made.phase,
-              "settings": made.settings.json(), "seq": len(made.dots)},  # each dot's seq is its own, 1..n
+              "settings": made.settings.json(), "seq": len(made.dots),  # each dot's seq is its own, 1..n
+              "sources": json.dumps(made.sources, ensure_ascii=False)},
         prompts=[{**p, "room_id": room_id} for p in made.prompts], creator=creator,
         others=[*authors.values(), *voters],
         clusters=[{"id": c["id"], "room_id": room_id, "prompt_id": c["prompt_id"], "title": c["title"],
-                   "named": c["named"], "position": c["position"]} for c in made.clusters],
+                   "named": c["named"], "position": c["position"], **_provenance(c)} for c in made.clusters],
         ideas=[{"id": i["id"], "room_id": room_id, "prompt_id": i["prompt_id"],
                 "author_id": authors[i["author"]]["id"] if i["author"] else creator["id"], "text": i["text"],
                 "colour": i["colour"], "hidden": False, "cluster_id": i["cluster_id"], "position": i["position"],
-                "created_at": i["created_at"], "updated_at": now} for i in made.ideas],
+                "created_at": i["created_at"], "updated_at": now, **_provenance(i)} for i in made.ideas],
         actions=[{**a, "room_id": room_id} for a in made.actions],
         votes=[{"room_id": room_id, "seq": n + 1, "participant_id": voters[v]["id"],
                 "idea_id": item if kind == "idea" else None, "cluster_id": item if kind == "cluster" else None}
                for n, (v, kind, item) in enumerate(made.dots)])
+
+
+def _provenance(item: dict[str, Any]) -> dict[str, Any]:
+    """The provenance columns (None for an item of a plain import)."""
+    return {"source": item["source"], "source_votes": item["source_votes"]}

@@ -143,6 +143,7 @@ def content(doc: dict[str, Any]) -> dict[str, Any]:
         "actions": [({k: v for k, v in a.items() if k not in ("id", "source")}, source(a["source"]))
                     for a in doc["actions"]],
         "voters": doc["voters"], "sources": doc["sources"], "format": doc["format"], "schema": doc["schema"],
+        "provenance": sorted((x.get("source"), x.get("source_votes")) for x in doc["ideas"] + doc["clusters"]),
     }
 
 

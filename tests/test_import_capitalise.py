@@ -10,7 +10,7 @@ from starlette.testclient import TestClient
 
 from app import capitalise, importer
 from tests.test_export import fixture
-from tests.test_import import count_rooms, export_json, fresh_ids
+from tests.test_import import content, count_rooms, export_json, fresh_ids, import_api
 
 
 def group_b() -> dict[str, Any]:
@@ -64,6 +64,17 @@ def test_the_api_builds_the_room_from_two_exports(client: TestClient) -> None:
     doc = export_json(client, created["id"], created["facilitator_token"])
     assert doc["room"]["title"] == "Capitalisation 2026" and doc["room"]["phase"] == "group"
     assert len(doc["prompts"]) == 3 and len(doc["ideas"]) == 16
+    # the room keeps where each item came from, and the dots it had there
+    assert [(s["id"], s["label"], s["date"]) for s in doc["sources"]] == [("s1", "Groupe A", "2026-11-28"),
+                                                                          ("s2", "Groupe B", "2026-11-28")]
+    fete = sorted((c["source"], c["source_votes"]) for c in doc["clusters"] if c["title"] == "Fêtes de quartier 🎉")
+    assert fete == [("s1", 7), ("s2", 7)] and all(c["votes"] is None for c in doc["clusters"])  # a new vote, not yet shown
+    assert {i["source"] for i in doc["ideas"]} == {"s1", "s2"}
+    again = import_api(client, doc).json()  # and an export of it imports with its provenance
+    copy = export_json(client, again["id"], again["facilitator_token"])
+    assert copy["sources"] == doc["sources"] and content(copy) == content(doc)
+    plain = export_json(client, *(lambda r: (r["id"], r["facilitator_token"]))(import_api(client, fixture()).json()))
+    assert plain["sources"] == [] and all("source" not in i for i in plain["ideas"])
     before = count_rooms(client)
     refused = client.post("/api/rooms/capitalise", json={**body, "sources": body["sources"][:1]})
     assert refused.status_code == 422 and refused.json()["problems"][0]["code"] == "capitalise.sources"
