@@ -266,6 +266,12 @@ def test_the_language_switch(server: Server, session: Session, facilitator: Page
     page.get_by_role("button", name="English").click()
     expect(page.get_by_role("button", name="Join the workshop")).to_be_visible()  # the same page, in English
     assert page.evaluate("document.documentElement.lang") == "en"
+    page.get_by_label("Your pseudonym").fill("Sam")
+    page.get_by_role("button", name="Join the workshop").click()
+    expect(page.locator("#connection")).to_have_text("Connected")  # the JavaScript got the English catalogue
+    expect(page.locator("#phase-label")).not_to_be_empty()
+    assert page.evaluate("document.documentElement.lang") == "en"
+    assert axe_violations(page) == []
     page.goto(server.url + "/")
     assert page.evaluate("document.documentElement.lang") == "en"
     assert axe_violations(page) == []
