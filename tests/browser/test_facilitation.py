@@ -45,7 +45,7 @@ def facilitator(server: Server, session: Session) -> Page:
     page.get_by_label("Titre de l’atelier").fill(TITLE)
     page.get_by_label("Votre nom d’animateur·rice").fill("Nadia")
     page.get_by_role("radio", name=re.compile(r"^Journée citoyenne")).check()
-    page.get_by_role("button", name="Créer l’atelier").click()
+    page.get_by_role("button", name="Créer l’atelier", exact=True).click()
     page.wait_for_url(re.compile(r"/rooms/[^/?#]+$"))
     page.get_by_role("button", name="Fermer").click()
     expect(page.locator("#connection")).to_have_text("Connecté")
