@@ -21,6 +21,8 @@ log = logging.getLogger("essaim.backup")
 
 def backup(engine: Any, dest: str | Path) -> int:
     """Write the copy to `dest` (replacing it); return its size in pages. ValueError if it is bad."""
+    if engine.dialect.name != "sqlite":  # PostgreSQL has its own tools for this
+        raise ValueError("essaim backup copies SQLite databases; for PostgreSQL use pg_dump")
     target = Path(dest).expanduser().resolve()
     if target == Path(engine.url.database or "").resolve():
         raise ValueError("the backup cannot replace the database itself")

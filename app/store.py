@@ -242,7 +242,8 @@ def erase_rooms(conn: Connection, room_ids: list[str]) -> tuple[int, int, int, i
     """
     if not room_ids:
         return 0, 0, 0, 0, ()
-    conn.exec_driver_sql("PRAGMA secure_delete = ON")  # deleted cells and freed pages are zeroed
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA secure_delete = ON")  # deleted cells and freed pages are zeroed
 
     def count(table: Any) -> int:
         return int(conn.execute(select(func.count()).select_from(table)
