@@ -49,7 +49,8 @@ def make_engine(url: str, *, immediate: bool, synchronous: str = "FULL", pool_si
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi: sqlite3.Connection, _record: Any) -> None:
         dbapi.isolation_level = None  # we say BEGIN ourselves, so savepoints work
-        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000",
+        # secure_delete: an erased idea or workshop leaves no bytes in free pages (RGPD erasure).
+        for pragma in ("journal_mode=WAL", "foreign_keys=ON", "busy_timeout=10000", "secure_delete=ON",
                        f"synchronous={synchronous}"):
             dbapi.execute(f"PRAGMA {pragma}")
 
@@ -139,7 +140,12 @@ class Writer:
                 except Exception as exc:  # a bug in one job must not sink the batch
                     conn.exec_driver_sql("ROLLBACK TO job")
                     conn.exec_driver_sql("RELEASE job")
-                    log.exception("write job failed")
+                    # Type and place only: an exception's message may quote what a person typed.
+                    where = exc.__traceback__
+                    while where is not None and where.tb_next is not None:
+                        where = where.tb_next
+                    place = f"{Path(where.tb_frame.f_code.co_filename).name}:{where.tb_lineno}" if where else "?"
+                    log.error("write job failed: %s at %s", type(exc).__name__, place)
                     job.failed = exc
 
     async def _settle(self, job: _Job[Any]) -> None:
