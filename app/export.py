@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -98,9 +99,23 @@ def day(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).date().isoformat()
 
 
+# Characters `text.clean` leaves as they are (printable ASCII, Latin-1 and Latin Extended letters but
+# the soft hyphen, typographic quotes and dashes, the ellipsis, the euro sign, newlines): a text made
+# of them only, and already spaced as cleaning spaces it, is clean. Stored texts almost always are,
+# and cleaning them again one character at a time is what would make a 5000-idea export slow.
+_PLAIN = re.compile("[ -~\u00a0-\u00ac\u00ae-\u024f\u2013\u2014\u2018-\u201e\u2026\u20ac\n]*")
+
+
+def _spaced(value: str) -> bool:
+    return "\n\n\n" not in value and value == value.strip() and all(
+        line == " ".join(line.split()) for line in value.split("\n"))
+
+
 def shown(value: str) -> str:
     """What an export prints: the app's own cleaning (text.clean), so a hand-edited document cannot
     slip bidirectional overrides or invisible marks into a report."""
+    if _PLAIN.fullmatch(value) and _spaced(value):
+        return value
     return text.clean(value, multiline=True)
 
 

@@ -16,8 +16,10 @@ from typing import Any
 
 import jinja2
 import pytest
+from hypothesis import given, strategies as st
 
 from app import export
+from app.text import clean
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
@@ -137,3 +139,13 @@ def test_json_is_the_document_with_sorted_keys() -> None:
     ("../../etc/passwd", "etc-passwd.md"), ("🐝🐝", "atelier.md"), ('a"b\r\nc', "a-b-c.md")])
 def test_file_names_are_safe_ascii(title: str, name: str) -> None:
     assert export.filename(title, ".md") == name
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=0x2100), max_size=60))
+def test_the_fast_path_of_shown_is_the_cleaning_rule(value: str) -> None:
+    assert export.shown(value) == clean(value, multiline=True)
+
+
+@given(st.text(alphabet=" \n\u00a0\u00adaé-—«»…€'\t", max_size=30))
+def test_spacing_and_invisible_marks_still_go_through_cleaning(value: str) -> None:
+    assert export.shown(value) == clean(value, multiline=True)
