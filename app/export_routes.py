@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -157,6 +158,36 @@ async def api_capitalise(request: Request) -> Response:
     return _created(essaim, created)
 
 
+async def capitalise_form(request: Request) -> Response:
+    """The home page's capitalisation: one new workshop from 2–10 uploaded exports, each file a group
+    (its label: the file's name), its creator signed in."""
+    essaim = essaim_of(request)
+    home = {"templates": essaim.templates.values()}
+
+    def refused(status: int, rejection: Rejection, problems: list[Any] | None = None) -> Response:
+        return render(request, "home.html", status, **home, capitalise_error=rejection, capitalise_problems=problems)
+    if int(request.headers.get("content-length") or 0) > capitalise.SOURCES_MAX * importer.FILE_MAX_BYTES:
+        return refused(413, Rejection("text.too_long", {"field": "files", "max": importer.FILE_MAX_BYTES}))
+    async with request.form(max_files=capitalise.SOURCES_MAX, max_fields=5,
+                            max_part_size=importer.FILE_MAX_BYTES) as form:
+        uploads = [u for u in form.getlist("files") if isinstance(u, UploadFile)]
+        sources = [(Path(u.filename or "").stem or f"Groupe {n + 1}", await u.read(importer.FILE_MAX_BYTES + 1))
+                   for n, u in enumerate(uploads)]
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+    if (refusal := organiser_refusal(request, fields.get(organisers.FORM_FIELD))) is not None:
+        return refused(429 if refusal.code == "room.create_rate_limited" else 403, refusal)
+    merged = capitalise.merge(sources, title=fields.get("title") or "Capitalisation", now=time.time())
+    created = (await essaim.service.import_document(json.dumps(merged).encode(), fields.get("name") or "Animation")
+               if isinstance(merged, dict) else merged)
+    if not isinstance(created, NewRoom):
+        problems = created if isinstance(created, list) else [importer.Problem("name", created.code, created.params)]
+        return refused(422, Rejection("import.invalid", {"count": len(problems)}), problems_json(problems, lang_of(request)))
+    response = RedirectResponse(f"/rooms/{created.room_id}", status_code=303)
+    set_identity_cookie(response, essaim.settings, created.room_id,
+                        essaim.tokens.participant(created.room_id, created.facilitator_id))
+    return response
+
+
 def _created(essaim: Any, created: NewRoom | Rejection | list[importer.Problem]) -> Response:
     if isinstance(created, Rejection):
         return rejection_response(created)
@@ -176,4 +207,5 @@ ROUTES = [
     Route("/rooms/import", import_form, methods=["POST"]),
     Route("/api/rooms/import", api_import, methods=["POST"]),
     Route("/api/rooms/capitalise", api_capitalise, methods=["POST"]),
+    Route("/rooms/capitalise", capitalise_form, methods=["POST"]),
 ]
