@@ -14,20 +14,14 @@ from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select,
 from .events import (IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, ParticipantRemoved, ParticipantRoleChanged,
                      PhaseChanged, PromptAdded, PromptDeleted, PromptRenamed, Regrouped, RoomConfigured, RoomEvent,
                      TimerChanged, VoteChanged, ActionChanged)
-from .models import Action, Cluster, Idea, Participant, Prompt, Room, Vote
-from .models import Event as EventRow
+from .models import Participant, Room
 from .store_board import (  # noqa: F401  (the public face: callers say store.layout)
-    _apply_action, _apply_change, _apply_vote, actions, clusters, count_dots, delete_dots, dots, drop_if_empty,
-    last_undoable, layout, mark_undone, vote_counts, vote_item, vote_summary)
+    _apply_action, _apply_change, _apply_vote, action_t, actions, cluster_t, clusters, count_dots, delete_dots, dots,
+    drop_if_empty, event_t, idea_t, last_undoable, layout, mark_undone, prompt_t, vote_counts, vote_item, vote_summary,
+    vote_t)
 
 room_t = Room.__table__  # type: ignore[attr-defined]
-prompt_t = Prompt.__table__  # type: ignore[attr-defined]
 participant_t = Participant.__table__  # type: ignore[attr-defined]
-idea_t = Idea.__table__  # type: ignore[attr-defined]
-event_t = EventRow.__table__  # type: ignore[attr-defined]
-cluster_t = Cluster.__table__  # type: ignore[attr-defined]
-vote_t = Vote.__table__  # type: ignore[attr-defined]
-action_t = Action.__table__  # type: ignore[attr-defined]
 
 # The statements every command runs, built once: building a statement anew costs several
 # times what SQLite takes to run it (bench/store_micro.py). Parameters are named `b_*` so

@@ -17,6 +17,7 @@ from .events import ActionChanged, VoteChanged
 from .models import Action, Cluster, Idea, Prompt, Vote
 from .models import Event as EventRow
 
+# The tables of the board, and those its statements join; `store` takes them from here.
 idea_t = Idea.__table__  # type: ignore[attr-defined]
 prompt_t = Prompt.__table__  # type: ignore[attr-defined]
 event_t = EventRow.__table__  # type: ignore[attr-defined]

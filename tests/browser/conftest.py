@@ -9,6 +9,7 @@ no `alert()` ever fired.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Dialog, Page, Playwright, Request, expect, sync_playwright
+
+from tests.support.server import Server
 
 CHROMIUM = os.environ.get("ESSAIM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -132,3 +135,28 @@ def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
     finally:
         page.set_viewport_size(viewport)
     return path
+
+
+def open_workshop(server: Server, session: Session, title: str, template: str = "Remue-méninges") -> Page:
+    """A facilitator opens a workshop from the home page, as a new user would, and closes the invite dialog."""
+    page = session.page()
+    page.goto(server.url + "/")
+    create = page.locator("form[action='/rooms']")  # the home page has other forms
+    create.get_by_label("Titre de l’atelier").fill(title)
+    create.get_by_label("Votre nom d’animateur·rice").fill("Nadia")
+    create.get_by_role("radio", name=re.compile(f"^{re.escape(template)}")).check()
+    create.get_by_role("button", name="Créer l’atelier", exact=True).click()
+    page.wait_for_url(re.compile(r"/rooms/[^/?#]+$"))
+    page.get_by_role("button", name="Fermer").click()
+    expect(page.locator("#connection")).to_have_text("Connecté")
+    return page
+
+
+def join_workshop(facilitator: Page, session: Session, name: str, **options: Any) -> Page:
+    """Someone follows the facilitator's join link and picks a pseudonym."""
+    page = session.page(**options)
+    page.goto(facilitator.locator("#join-link").input_value())
+    page.get_by_label("Votre pseudonyme").fill(name)
+    page.get_by_role("button", name="Rejoindre l’atelier").click()
+    expect(page.locator("#connection")).to_have_text("Connecté")
+    return page

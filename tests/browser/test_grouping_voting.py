@@ -14,7 +14,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.server import Server
 
-from .conftest import PHONE, Session, screenshot
+from .conftest import PHONE, Session, join_workshop, open_workshop, screenshot
 from .test_facilitation import AXE, axe_violations, card, go_to
 
 pytestmark = pytest.mark.browser
@@ -32,25 +32,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def facilitator(server: Server, session: Session) -> Page:
-    page = session.page()
-    page.goto(server.url + "/")
-    page.get_by_label("Titre de l’atelier").fill("Notre journée citoyenne")
-    page.get_by_label("Votre nom d’animateur·rice").fill("Nadia")
-    page.get_by_role("radio", name=re.compile(r"^Remue-méninges")).check()
-    page.get_by_role("button", name="Créer l’atelier", exact=True).click()
-    page.wait_for_url(re.compile(r"/rooms/[^/?#]+$"))
-    page.get_by_role("button", name="Fermer").click()
-    expect(page.locator("#connection")).to_have_text("Connecté")
-    return page
+    return open_workshop(server, session, "Notre journée citoyenne")
 
 
 def join(facilitator: Page, session: Session, name: str, **options: object) -> Page:
-    page = session.page(**options)
-    page.goto(facilitator.locator("#join-link").input_value())
-    page.get_by_label("Votre pseudonyme").fill(name)
-    page.get_by_role("button", name="Rejoindre l’atelier").click()
-    expect(page.locator("#connection")).to_have_text("Connecté")
-    return page
+    return join_workshop(facilitator, session, name, **options)
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.server import Server
 
-from .conftest import Session
+from .conftest import Session, open_workshop
 from .test_facilitation import card, go_to
 
 pytestmark = pytest.mark.browser
@@ -53,17 +53,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def facilitator(server: Server, session: Session) -> Page:
-    page = session.page()
-    page.goto(server.url + "/")
-    create = page.locator("form[action='/rooms']")  # the home page has other forms
-    create.get_by_label("Titre de l’atelier").fill("Atelier au clavier")
-    create.get_by_label("Votre nom d’animateur·rice").fill("Nadia")
-    create.get_by_role("radio", name=re.compile(r"^Remue-méninges")).check()
-    create.get_by_role("button", name="Créer l’atelier").click()
-    page.wait_for_url(re.compile(r"/rooms/[^/?#]+$"))
-    page.get_by_role("button", name="Fermer").click()
-    expect(page.locator("#connection")).to_have_text("Connecté")
-    return page
+    return open_workshop(server, session, "Atelier au clavier")
 
 
 @pytest.fixture(scope="module")
