@@ -23,7 +23,7 @@ from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from . import migrations
-from .errors import StorageError
+from .errors import StorageError, described
 
 log = logging.getLogger("essaim.db")
 T = TypeVar("T")
@@ -140,12 +140,7 @@ class Writer:
                 except Exception as exc:  # a bug in one job must not sink the batch
                     conn.exec_driver_sql("ROLLBACK TO job")
                     conn.exec_driver_sql("RELEASE job")
-                    # Type and place only: an exception's message may quote what a person typed.
-                    where = exc.__traceback__
-                    while where is not None and where.tb_next is not None:
-                        where = where.tb_next
-                    place = f"{Path(where.tb_frame.f_code.co_filename).name}:{where.tb_lineno}" if where else "?"
-                    log.error("write job failed: %s at %s", type(exc).__name__, place)
+                    log.error("write job failed: %s", described(exc))
                     job.failed = exc
 
     async def _settle(self, job: _Job[Any]) -> None:

@@ -82,6 +82,16 @@ CODES: dict[str, str] = {
 }
 
 
+def described(exc: BaseException) -> str:
+    """An exception for the logs: its type and where it was raised, never its message (which
+    may quote an idea, a pseudonym or a token)."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    where = f"{tb.tb_frame.f_code.co_filename.rsplit('/', 1)[-1]}:{tb.tb_lineno}" if tb else "?"
+    return f"{type(exc).__name__} at {where}"
+
+
 @dataclass(frozen=True)
 class Rejection:
     """A refused command: a stable `code` plus values for the message."""

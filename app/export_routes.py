@@ -14,18 +14,17 @@ from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
 from . import capitalise, export, export_odt, i18n, importer, organisers
 from .errors import Rejection
 from .room_settings import RoomSettings
-from .routes import (api_error, essaim_of, identity_of, join_url, lang_of, organiser_refusal, render,
+from .routes import (api_error, enter_new_room, essaim_of, identity_of, join_url, lang_of, render,
                      rejection_response)
 from .service import NewRoom
 from .visibility import private_now
-from .web import set_identity_cookie
 
 Renderer = Callable[[dict[str, Any]], bytes]
 FORMATS: dict[str, tuple[str, str, Renderer]] = {  # path suffix: file suffix, media type, renderer
@@ -105,25 +104,22 @@ async def import_form(request: Request) -> Response:
         return render(request, "home.html", 413, **home, import_error=Rejection("text.too_long", {
             "field": "file", "max": importer.FILE_MAX_BYTES}))
     raw, fields = uploaded
-    if (refused := organiser_refusal(request, fields.get(organisers.FORM_FIELD))) is not None:
-        return render(request, "home.html", 429 if refused.code == "room.create_rate_limited" else 403, **home,
+    if (refused := organisers.refusal(request, fields.get(organisers.FORM_FIELD))) is not None:
+        return render(request, "home.html", organisers.status(refused), **home,
                       import_error=refused)
     created = await essaim.service.import_document(raw, fields.get("name") or "Animation")
     if not isinstance(created, NewRoom):
         problems = created if isinstance(created, list) else [importer.Problem("name", created.code, created.params)]
         return render(request, "home.html", 422, **home, import_error=Rejection("import.invalid", {
             "count": len(problems)}), import_problems=problems_json(problems, lang_of(request)))
-    response = RedirectResponse(f"/rooms/{created.room_id}", status_code=303)
-    set_identity_cookie(response, essaim.settings, created.room_id,
-                        essaim.tokens.participant(created.room_id, created.facilitator_id))
-    return response
+    return enter_new_room(essaim, created)
 
 
 async def api_import(request: Request) -> Response:
     """`POST /api/rooms/import?name=…` with the export as the JSON body: like `POST /api/rooms`."""
     essaim = essaim_of(request)
-    if (refused := organiser_refusal(request, organisers.from_header(request.headers))) is not None:
-        return api_error(429 if refused.code == "room.create_rate_limited" else 403, refused.code)
+    if (refused := organisers.refusal(request, organisers.from_header(request.headers))) is not None:
+        return api_error(organisers.status(refused), refused.code)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return api_error(415, "protocol.invalid", field="content-type")
     if int(request.headers.get("content-length") or 0) > importer.FILE_MAX_BYTES:
@@ -137,8 +133,8 @@ async def api_capitalise(request: Request) -> Response:
     """`POST /api/rooms/capitalise?name=…` with `{"title": "…", "sources": [{"label": "Groupe A",
     "document": {…an export…}}, …]}`: one new workshop from several (see `capitalise`)."""
     essaim = essaim_of(request)
-    if (refused := organiser_refusal(request, organisers.from_header(request.headers))) is not None:
-        return api_error(429 if refused.code == "room.create_rate_limited" else 403, refused.code)
+    if (refused := organisers.refusal(request, organisers.from_header(request.headers))) is not None:
+        return api_error(organisers.status(refused), refused.code)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return api_error(415, "protocol.invalid", field="content-type")
     if int(request.headers.get("content-length") or 0) > 2 * importer.FILE_MAX_BYTES:
@@ -174,18 +170,15 @@ async def capitalise_form(request: Request) -> Response:
         sources = [(Path(u.filename or "").stem or f"Groupe {n + 1}", await u.read(importer.FILE_MAX_BYTES + 1))
                    for n, u in enumerate(uploads)]
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if (refusal := organiser_refusal(request, fields.get(organisers.FORM_FIELD))) is not None:
-        return refused(429 if refusal.code == "room.create_rate_limited" else 403, refusal)
+    if (refusal := organisers.refusal(request, fields.get(organisers.FORM_FIELD))) is not None:
+        return refused(organisers.status(refusal), refusal)
     merged = capitalise.merge(sources, title=fields.get("title") or "Capitalisation", now=time.time())
     created = (await essaim.service.import_document(json.dumps(merged).encode(), fields.get("name") or "Animation")
                if isinstance(merged, dict) else merged)
     if not isinstance(created, NewRoom):
         problems = created if isinstance(created, list) else [importer.Problem("name", created.code, created.params)]
         return refused(422, Rejection("import.invalid", {"count": len(problems)}), problems_json(problems, lang_of(request)))
-    response = RedirectResponse(f"/rooms/{created.room_id}", status_code=303)
-    set_identity_cookie(response, essaim.settings, created.room_id,
-                        essaim.tokens.participant(created.room_id, created.facilitator_id))
-    return response
+    return enter_new_room(essaim, created)
 
 
 def _created(essaim: Any, created: NewRoom | Rejection | list[importer.Problem]) -> Response:

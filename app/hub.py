@@ -349,7 +349,7 @@ class RoomHub:
             for member in room.members:
                 if member.facilitator_version is not None and member.facilitator_version < int(frame.text):
                     member.outbox.close(CLOSE_REVOKED)
-            return recount
+            return False
         for member in room.members:
             if member.public_id != public_id:
                 continue

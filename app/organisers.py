@@ -46,6 +46,11 @@ def from_header(headers: Mapping[str, str]) -> str | None:
         return value
 
 
+def status(refused: Rejection) -> int:
+    """The HTTP status of a refusal: too many attempts, or not the passphrase."""
+    return 429 if refused.code == "room.create_rate_limited" else 403
+
+
 def refusal(request: Request, offered: str | None) -> Rejection | None:
     """None when this request may open a workshop; attempts are rate limited per address."""
     settings: Settings = request.app.state.essaim.settings

@@ -15,7 +15,7 @@ from starlette.templating import Jinja2Templates
 
 from . import i18n, limits, organisers, protocol, pseudonyms, purge
 from .errors import Rejection
-from .service import Identity
+from .service import Identity, NewRoom
 from .web import Essaim, bearer_or_cookie, cookie_name, set_identity_cookie
 
 FORM_MAX_BYTES = 16 * 1024
@@ -110,20 +110,22 @@ async def create_room_form(request: Request) -> Response:
         return render(request, "home.html", 413, templates=essaim.templates.values())
     if (refused := organisers.refusal(request, form.get(organisers.FORM_FIELD))) is not None:
         kept = {k: v for k, v in form.items() if k != organisers.FORM_FIELD}  # never echo the passphrase
-        return render(request, "home.html", 429 if refused.code == "room.create_rate_limited" else 403,
+        return render(request, "home.html", organisers.status(refused),
                       templates=essaim.templates.values(), error=refused, form=kept)
     created = await essaim.service.create_room(form.get("title", ""), form.get("template", ""),
                                                lang_of(request), form.get("name") or "Animation")
     if isinstance(created, Rejection):
         return render(request, "home.html", 400, templates=essaim.templates.values(), error=created,
                       form=form)
-    response = RedirectResponse(f"/rooms/{created.room_id}?bienvenue=1", status_code=303)
+    return enter_new_room(essaim, created, "?bienvenue=1")
+
+
+def enter_new_room(essaim: Essaim, created: NewRoom, query: str = "") -> Response:
+    """Its creator lands in the workshop just made, signed in by this browser's cookie."""
+    response = RedirectResponse(f"/rooms/{created.room_id}{query}", status_code=303)
     set_identity_cookie(response, essaim.settings, created.room_id,
                         essaim.tokens.participant(created.room_id, created.facilitator_id))
     return response
-
-
-organiser_refusal = organisers.refusal  # export_routes (importing a workshop) uses this name
 
 
 async def room_page(request: Request) -> Response:
@@ -305,7 +307,7 @@ def rejection_response(rejection: Rejection) -> JSONResponse:
 async def api_create_room(request: Request) -> Response:
     essaim = essaim_of(request)
     if (refused := organisers.refusal(request, organisers.from_header(request.headers))) is not None:
-        return api_error(429 if refused.code == "room.create_rate_limited" else 403, refused.code)
+        return api_error(organisers.status(refused), refused.code)
     body = await read_json(request, CreateRoom)
     if isinstance(body, Response):
         return body

@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 from collections.abc import Callable
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import limits, protocol
-from .errors import Rejection, StorageError
+from .errors import Rejection, StorageError, described
 from .guards import Guards, Throttle, client_address, guards_of, refuse
 from .hub import Batch, Member
 from .protocol import Done, Hello, Ping, SnapshotRequest, Sync, encode, error_frame
@@ -218,9 +217,7 @@ async def _handle(raw: str | bytes, service: Service, who: Identity, member: Mem
 
 def _log_failure(frame_type: str, exc: Exception) -> None:
     """The type and where, never the message: it may quote an idea, a name or a token."""
-    where = traceback.extract_tb(exc.__traceback__)[-1]
-    log.error("command %s failed: %s at %s:%d", frame_type, type(exc).__name__,
-              where.filename.rsplit("/", 1)[-1], where.lineno)
+    log.error("command %s failed: %s", frame_type, described(exc))
 
 
 async def _resend(frame: Sync | SnapshotRequest, service: Service, who: Identity,
