@@ -6,6 +6,7 @@ Facilitators may always download; participants only when the room's `exports_for
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Callable
@@ -62,7 +63,8 @@ def _download(fmt: str) -> Callable[[Request], Any]:
         if isinstance(document, Response):
             return document
         name = export.filename(document["room"]["title"], suffix)
-        return Response(renderer(document), media_type=media_type, headers={
+        body = await asyncio.to_thread(renderer, document)  # an ODT of a big room takes most of a second
+        return Response(body, media_type=media_type, headers={
             "content-disposition": f'attachment; filename="{name}"', "cache-control": "no-store"})
     return handler
 
@@ -73,7 +75,8 @@ async def report_page(request: Request) -> Response:
     if isinstance(document, Response):
         return document
     templates: Jinja2Templates = request.app.state.jinja
-    html = templates.get_template("report.html").render(**export.html_context(document))
+    page = templates.get_template("report.html")
+    html = await asyncio.to_thread(lambda: page.render(**export.html_context(document)))
     return Response(html, media_type="text/html; charset=utf-8", headers={"cache-control": "no-store"})
 
 
@@ -145,7 +148,7 @@ async def api_capitalise(request: Request) -> Response:
         sources = [(str(s.get("label", "")), json.dumps(s["document"])) for s in body["sources"]]
     except (ValueError, KeyError, TypeError, AttributeError):
         return api_error(422, "protocol.invalid", field="sources")
-    merged = capitalise.merge(sources, title=title, now=time.time())
+    merged = await asyncio.to_thread(capitalise.merge, sources, title=title, now=time.time())
     if isinstance(merged, dict):
         created = await essaim.service.import_document(json.dumps(merged).encode(), request.query_params.get("name")
                                                        or "Animation")
@@ -172,7 +175,8 @@ async def capitalise_form(request: Request) -> Response:
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
     if (refusal := organisers.refusal(request, fields.get(organisers.FORM_FIELD))) is not None:
         return refused(organisers.status(refusal), refusal)
-    merged = capitalise.merge(sources, title=fields.get("title") or "Capitalisation", now=time.time())
+    merged = await asyncio.to_thread(capitalise.merge, sources, title=fields.get("title") or "Capitalisation",
+                                     now=time.time())
     created = (await essaim.service.import_document(json.dumps(merged).encode(), fields.get("name") or "Animation")
                if isinstance(merged, dict) else merged)
     if not isinstance(created, NewRoom):

@@ -337,7 +337,8 @@ async def import_room(service: Service, raw: bytes, facilitator_name: str) -> Ne
     name = clean_name(facilitator_name)
     if isinstance(name, Rejection):
         return name
-    made = importer.plan(raw, auth.new_id, templates=frozenset(service.templates))
+    # Parsing and checking a big file takes up to a second: off the event loop, live rooms keep flowing.
+    made = await asyncio.to_thread(importer.plan, raw, auth.new_id, templates=frozenset(service.templates))
     if isinstance(made, list):
         return made
     now, room_id, facilitator_id = service.clock(), auth.new_room_id(), auth.new_id()
