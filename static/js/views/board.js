@@ -231,10 +231,30 @@ export class Board {
     const card = this.card(idea, null);
     const focus = old ? focusInside(old) : null;
     if (old) old.replaceWith(card);
-    else this.containerOf(idea)?.append(card);
+    else this.insertInOrder(card, idea);
     this.cards.set(idea.idea, card);
     if (focus) focus(card);
-    if (!old) this.arrange();
+  }
+
+  /**
+   * A new card goes where `arrange` would put it, without a pass over the board: before the
+   * first sibling that comes after it, or before the cards still waiting for the server. A
+   * burst of 1,000 ideas then costs 1,000 short walks, not 1,000 sorts of the whole board.
+   * @param {HTMLElement} card @param {Idea} idea
+   */
+  insertInOrder(card, idea) {
+    const container = this.containerOf(idea);
+    if (!container) return;
+    const ideas = /** @type {State} */ (this.state).ideas;
+    let next = /** @type {Element | null} */ (null);
+    for (let node = container.lastElementChild; node; node = node.previousElementSibling) {
+      const sibling = ideas.get(/** @type {HTMLElement} */ (node).dataset.id ?? "");
+      const pending = node.classList.contains("pending") && this.cards.get(sibling?.idea ?? "") !== node;
+      if (!pending && sibling && (sibling.position < idea.position
+          || (sibling.position === idea.position && sibling.idea < idea.idea))) break;
+      next = node;
+    }
+    container.insertBefore(card, next);
   }
 
   /** @param {Idea} idea */
