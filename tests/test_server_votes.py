@@ -263,7 +263,11 @@ async def test_many_voters_at_once_never_beat_the_budget_and_the_rows_are_every_
     assert codes["vote.budget_exceeded"] + codes["vote.cap_reached"] > 0, "nobody was stopped: no test"
     assert acks > 0, "no duplicate reached the server after its original"
 
-    # Everyone else hears that dots moved, never where: no item, no count.
+    # Everyone else hears that dots moved, never where: no item, no count. A socket's snapshot
+    # may overtake an event another socket committed just before it (the event is still on its
+    # way through the broadcast), so each socket is first given time to hear the last vote.
+    last = max(vote_events)
+    await asyncio.gather(*(s.wait_for(lambda f: f.get("seq", 0) >= last) for s in sockets))
     for socket in sockets:
         heard = {f["seq"]: f for f in socket.frames if f["type"] == "vote.changed"}
         assert sorted(heard) == sorted(vote_events), "a vote event missing or extra on a socket"
