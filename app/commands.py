@@ -13,13 +13,13 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from . import auth, domain, facilitation, group_commands, grouping, roadmap, store, voting
+from . import auth, domain, erasure, facilitation, group_commands, grouping, roadmap, store, voting
 from .errors import Rejection
-from .events import (ActionChanged, IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, PromptDeleted, Regrouped, RoomConfigured,
-                     RoomEvent, VoteChanged)
+from .events import (ActionChanged, IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, ParticipantRemoved, PromptDeleted,
+                     Regrouped, RoomConfigured, RoomEvent, VoteChanged)
 from .hub import FACILITATORS, ONLY
 from .protocol import (ActionAdd, ActionDelete, ActionEdit, ActionMove, ActionUndo, ClusterCreate, ClusterDissolve, ClusterMerge, ClusterMove, ClusterRename, Command, GroupUndo,
-                       IdeaAdd, IdeaDelete, IdeaEdit, IdeaHide, IdeasMove, ParticipantRemove, ParticipantRole,
+                       IdeaAdd, IdeaDelete, IdeaEdit, IdeaHide, IdeasMove, ParticipantLeave, ParticipantRemove, ParticipantRole,
                        PromptAdd, PromptDelete, PromptRename, RoomConfigure, RoomPhase, VoteAdd, VoteRemove, encode)
 from .room_settings import RoomSettings
 from .timer import Timer
@@ -65,11 +65,16 @@ def run(conn: Connection, room_id: str, participant_id: str, command: Command, n
     subject = getattr(event, "idea", None)
     before = store.idea(conn, room.id, subject) if subject else None  # who wrote it, where, hidden?
     seq = store.next_seq(conn, room.id, now)
-    dots_before = store.count_dots(conn, room.id) if isinstance(event, RETURNS_DOTS) else 0
-    store.apply(conn, room.id, event, seq)
-    extra = _aftermath(conn, room.id, event, before, dots_before)
+    if isinstance(event, ParticipantRemoved) and event.left:
+        extra, redacted = _leave(conn, room.id, facts, event, seq)
+        # The full form for the facilitators and the person leaving (their own tabs), as for a private idea.
+        audience, author_id = (None, None) if redacted is None else (actor.tag, actor.id)
+    else:
+        dots_before = store.count_dots(conn, room.id) if isinstance(event, RETURNS_DOTS) else 0
+        store.apply(conn, room.id, event, seq)
+        extra = _aftermath(conn, room.id, event, before, dots_before)
+        audience, author_id, redacted = _audience(conn, room, facts, event, before, seq, extra)
     payload = encode({**event.wire(), **extra, "seq": seq, "op_id": command.op_id})
-    audience, author_id, redacted = _audience(conn, room, facts, event, before, seq, extra)
     store.record_event(conn, room.id, seq, participant_id=person.id, op_id=command.op_id, subject=subject,
                        payload=payload, at=now, audience=author_id or audience, redacted=redacted,
                        undo=_undo_record(conn, room.id, event),
@@ -137,10 +142,14 @@ def decide(conn: Connection, room: Any, command: Command, actor: domain.Actor, f
         if isinstance(command, PromptRename):
             return facilitation.rename_prompt(command, actor, facts, exists)
         return facilitation.delete_prompt(command, actor, facts, exists, store.count_prompts(conn, room.id))
+    if isinstance(command, ParticipantLeave):
+        me = store.participant(conn, room.id, actor.id)
+        assert me is not None  # `run` checked that this person is in the room
+        here, _deleted = store.authored(conn, room.id, actor.id)
+        return facilitation.leave(command, actor, facts, _person(me), tuple(row.id for row in here))
     if isinstance(command, (ParticipantRemove, ParticipantRole)):
         row = store.participant_by_public_id(conn, room.id, command.participant)
-        target = None if row is None else facilitation.PersonFacts(row.id, row.public_id, row.role, row.removed,
-                                                                   bool(row.creator))
+        target = None if row is None else _person(row)
         if isinstance(command, ParticipantRemove):
             return facilitation.remove_participant(command, actor, facts, target)
         return facilitation.set_role(command, actor, facts, target)
@@ -153,6 +162,47 @@ def decide(conn: Connection, room: Any, command: Command, actor: domain.Actor, f
     if isinstance(command, (ActionAdd, ActionEdit, ActionDelete, ActionMove, ActionUndo)):
         return _plan(conn, room, command, actor, facts, new_id)
     return facilitation.run_timer(command, actor, facts)
+
+
+def _person(row: Any) -> facilitation.PersonFacts:
+    return facilitation.PersonFacts(row.id, row.public_id, row.role, row.removed, bool(row.creator))
+
+
+def _leave(conn: Connection, room_id: str, facts: domain.RoomFacts, event: ParticipantRemoved,
+           seq: int) -> tuple[dict[str, Any], str | None]:
+    """Erase the person who leaves (see `erasure`): their ideas and what hangs on them, their dots
+    and pseudonym, and the log's copies of their texts; all in this transaction.
+
+    Returns the event's extra fields and, when some pages must not learn everything (private
+    writing, hidden ideas), what they get instead.
+    """
+    here, deleted = store.authored(conn, room_id, event.participant_id)
+    frames = store.logged_frames(conn, room_id, [*event.ideas, *deleted])
+    titles = erasure.suggested_titles(erasure.texts(f for row in frames for f in (row.payload, row.redacted)))
+    left = {row.cluster_id for row in here if row.cluster_id is not None}
+    dots_before = store.count_dots(conn, room_id)
+    store.apply(conn, room_id, event, seq)
+    store.skip_events(conn, room_id, [(row.seq, erasure.skipped(row.seq)) for row in frames])
+    for row in store.events_quoting(conn, room_id, sorted(titles)):
+        payload, undo = erasure.scrub_frame(row.payload, titles), row.undo and erasure.scrub_undo(row.undo, titles)
+        if payload or undo:
+            store.rewrite_event(conn, room_id, row.seq, payload or row.payload, undo or row.undo)
+    fixes = erasure.cluster_fixes(store.layout(conn, room_id), titles, left)
+    store._apply_change(conn, room_id, fixes)
+    board = Regrouped("participant.leave", fixes).wire()
+    extra: dict[str, Any] = {"clusters": board["clusters"], "dropped": board["dropped"]}
+    if store.count_dots(conn, room_id) < dots_before:
+        extra["votes_returned"] = True  # totals and voters changed: pages ask for the room again
+    private, hidden = private_now(facts.phase, facts.settings), {row.id for row in here if row.hidden}
+    if not private and not hidden:
+        return extra, None
+    others: dict[str, Any] = {**event.wire(), "seq": seq, **{k: v for k, v in extra.items() if k == "votes_returned"}}
+    if private:  # no idea id, no cluster: the counts per prompt only
+        others.update(ideas=[], clusters=[], dropped=[], tallies=store.tally(conn, room_id))
+    else:
+        others.update(ideas=[i for i in event.ideas if i not in hidden], clusters=extra["clusters"],
+                      dropped=extra["dropped"])
+    return extra, encode(others)
 
 
 def _undo(conn: Connection, room: Any, actor: domain.Actor, facts: domain.RoomFacts) -> RoomEvent | Rejection:

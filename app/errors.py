@@ -45,6 +45,7 @@ CODES: dict[str, str] = {
     "participant.not_found": "no such participant in this workshop",
     "participant.self": "facilitators cannot remove or demote themselves",
     "participant.creator": "the workshop's creator (its lead facilitator) cannot be removed or demoted",
+    "participant.creator_leaves": "the workshop's creator cannot leave it; deleting the workshop erases everything",
     "code.not_found": "no open workshop has this short code",
     "code.rate_limited": "too many short-code attempts; wait a minute",
     "room.full": "the workshop reached its cap of participants",

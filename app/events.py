@@ -131,12 +131,20 @@ class PromptDeleted:
 
 @dataclass(frozen=True)
 class ParticipantRemoved:
+    """Removed by a facilitator (their ideas stay), or gone by their own choice (`left`): then
+    their ideas, dots and pseudonym are erased with them, and `ideas` names the ideas that went."""
+
     type: ClassVar[str] = "participant.removed"
     participant_id: str
     public_id: str
+    left: bool = False
+    ideas: tuple[str, ...] = ()
 
     def wire(self) -> dict[str, Any]:
-        return {"type": self.type, "participant": self.public_id}
+        frame: dict[str, Any] = {"type": self.type, "participant": self.public_id}
+        if self.left:
+            frame.update(left=True, ideas=list(self.ideas))
+        return frame
 
 
 @dataclass(frozen=True)

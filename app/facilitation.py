@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import limits
+from . import limits, phases
 from .domain import Actor, IdeaFacts, RoomFacts, checked_text, phase_check
 from .errors import Rejection
 from .events import (IdeaAdded, IdeaHidden, ParticipantRemoved, ParticipantRoleChanged, PhaseChanged,
                      PromptAdded, PromptDeleted, PromptRenamed, RoomConfigured, TimerChanged)
-from .protocol import (IdeaHide, ParticipantRemove, ParticipantRole, PromptAdd, PromptDelete, PromptRename,
+from .protocol import (IdeaHide, ParticipantLeave, ParticipantRemove, ParticipantRole, PromptAdd, PromptDelete, PromptRename,
                        RoomConfigure, RoomPhase, TimerAdd, TimerPause, TimerResume, TimerStart, TimerStop)
 from .visibility import view_changes
 
@@ -108,6 +108,21 @@ def remove_participant(cmd: ParticipantRemove, actor: Actor, room: RoomFacts,
     if target.creator:
         return Rejection("participant.creator")
     return ParticipantRemoved(target.id, target.public_id)
+
+
+def leave(cmd: ParticipantLeave, actor: Actor, room: RoomFacts, me: PersonFacts,
+          ideas: tuple[str, ...]) -> ParticipantRemoved | Rejection:
+    """Leave and erase one's ideas (`ideas`: every idea this person wrote that is still here).
+
+    In every phase, whatever the timer says: erasure is a right, not a move of the workshop.
+    The creator cannot: the workshop would lose its lead facilitator; deleting the workshop
+    is their way to erase everything.
+    """
+    if not phases.allows(room.phase, cmd.type, "facilitator" if actor.role == "facilitator" else "participant"):
+        return Rejection("phase.forbidden", {"phase": room.phase, "command": cmd.type})
+    if me.creator:
+        return Rejection("participant.creator_leaves")
+    return ParticipantRemoved(me.id, me.public_id, left=True, ideas=ideas)
 
 
 def set_role(cmd: ParticipantRole, actor: Actor, room: RoomFacts,

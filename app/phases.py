@@ -26,7 +26,8 @@ GROUPING = frozenset({"cluster.create", "ideas.move", "cluster.rename", "cluster
                       "cluster.dissolve", "cluster.move", "group.undo"})
 VOTING = frozenset({"vote.add", "vote.remove"})
 ROADMAP = frozenset({"action.add", "action.edit", "action.delete", "action.move", "action.undo"})
-PARTICIPANT_COMMANDS = WRITING | GROUPING | VOTING | ROADMAP  # everything else is for facilitators
+LEAVING = frozenset({"participant.leave"})  # erasure is a right: every phase, everyone but the creator
+PARTICIPANT_COMMANDS = WRITING | GROUPING | VOTING | ROADMAP | LEAVING  # everything else is for facilitators
 _OPEN = frozenset(PHASES)
 _NOT_CLOSED = _OPEN - {"closed"}
 # command -> (phases for participants, phases for facilitators). A command missing
@@ -41,6 +42,7 @@ _TABLE: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         "timer.start", "timer.pause", "timer.resume", "timer.add", "timer.stop")},
     **{command: (frozenset(), _OPEN) for command in (
         "room.phase", "room.configure", "participant.remove", "participant.role")},
+    **{command: (_OPEN, _OPEN) for command in LEAVING},
 }
 
 

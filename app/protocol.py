@@ -146,6 +146,12 @@ class ParticipantRemove(_Command):
     participant: EntityId
 
 
+class ParticipantLeave(_Command):
+    """"Quitter l'atelier et effacer mes idées": the sender leaves, and what they wrote goes."""
+
+    type: Literal["participant.leave"]
+
+
 class ParticipantRole(_Command):
     type: Literal["participant.role"]
     participant: EntityId
@@ -300,7 +306,7 @@ class SnapshotRequest(_Frame):
 
 Command = Union[IdeaAdd, IdeaEdit, IdeaDelete, IdeaHide, RoomPhase, RoomConfigure, TimerStart, TimerAdd,
                 TimerPause, TimerResume, TimerStop, PromptAdd, PromptRename, PromptDelete,
-                ParticipantRemove, ParticipantRole, ClusterCreate, IdeasMove, ClusterRename, ClusterMerge,
+                ParticipantRemove, ParticipantLeave, ParticipantRole, ClusterCreate, IdeasMove, ClusterRename, ClusterMerge,
                 ClusterDissolve, ClusterMove, GroupUndo, VoteAdd, VoteRemove, ActionAdd, ActionEdit, ActionDelete,
                 ActionMove, ActionUndo]
 ClientFrame = Annotated[Union[Hello, Sync, Ping, Done, SnapshotRequest, Command], Field(discriminator="type")]

@@ -69,6 +69,7 @@ class Service:
         self.hub = hub
         self.templates = templates
         self.clock = clock
+        self._erasing: set[asyncio.Task[bool]] = set()  # WAL checkpoints after a person left
 
     async def _read(self, fn: Callable[[Connection], T]) -> T:
         def run() -> T:
@@ -185,6 +186,11 @@ class Service:
             await self.hub.reset_done(room_id)
         elif isinstance(event, ParticipantRemoved):
             await self.hub.remove(room_id, event.public_id)
+            if event.left:  # no copy of the erased pages may stay in the WAL; the writer goes on meanwhile
+                from .purge import checkpoint  # (purge imports this module)
+                task = asyncio.create_task(asyncio.to_thread(checkpoint, self.writer.engine))
+                self._erasing.add(task)
+                task.add_done_callback(self._erasing.discard)
         elif isinstance(event, ParticipantRoleChanged):
             await self.hub.set_role(room_id, event.public_id, event.role)
 

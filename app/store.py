@@ -16,9 +16,9 @@ from .events import (IdeaAdded, IdeaDeleted, IdeaEdited, IdeaHidden, Participant
                      TimerChanged, VoteChanged, ActionChanged)
 from .models import Participant, Room
 from .store_board import (  # noqa: F401  (the public face: callers say store.layout)
-    _apply_action, _apply_change, _apply_vote, action_t, actions, cluster_t, clusters, count_dots, delete_dots, dots,
-    drop_if_empty, event_t, idea_t, last_undoable, layout, mark_undone, prompt_t, vote_counts, vote_item, vote_summary,
-    vote_t)
+    _apply_action, _apply_change, _apply_vote, action_t, actions, authored, cluster_t, clusters, count_dots,
+    delete_dots, dots, drop_if_empty, erase_person, event_t, events_quoting, idea_t, last_undoable, layout,
+    logged_frames, mark_undone, prompt_t, rewrite_event, skip_events, vote_counts, vote_item, vote_summary, vote_t)
 
 room_t = Room.__table__  # type: ignore[attr-defined]
 participant_t = Participant.__table__  # type: ignore[attr-defined]
@@ -152,6 +152,8 @@ def _apply_room(conn: Connection, room_id: str, event: RoomEvent) -> bool:
                      .values(title=event.title))
     elif isinstance(event, PromptDeleted):
         conn.execute(delete(prompt_t).where(prompt_t.c.id == event.prompt, prompt_t.c.room_id == room_id))
+    elif isinstance(event, ParticipantRemoved) and event.left:
+        erase_person(conn, room_id, event.participant_id)
     elif isinstance(event, ParticipantRemoved):
         conn.execute(update(participant_t).where(participant_t.c.id == event.participant_id)
                      .values(removed=True))

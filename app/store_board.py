@@ -10,11 +10,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Row, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Row, bindparam, delete, func, insert, or_, select, update
 
 from . import grouping
 from .events import ActionChanged, VoteChanged
-from .models import Action, Cluster, Idea, Prompt, Vote
+from .models import Action, Cluster, Idea, Participant, Prompt, Vote
 from .models import Event as EventRow
 
 # The tables of the board, and those its statements join; `store` takes them from here.
@@ -24,6 +24,7 @@ event_t = EventRow.__table__  # type: ignore[attr-defined]
 cluster_t = Cluster.__table__  # type: ignore[attr-defined]
 vote_t = Vote.__table__  # type: ignore[attr-defined]
 action_t = Action.__table__  # type: ignore[attr-defined]
+participant_t = Participant.__table__  # type: ignore[attr-defined]
 
 # Built once: these run inside the writer for every grouping and voting command.
 _LAYOUT_IDEAS = select(idea_t.c.id, idea_t.c.prompt_id, idea_t.c.cluster_id, idea_t.c.position, idea_t.c.text,
@@ -176,3 +177,59 @@ def _apply_action(conn: Connection, room_id: str, event: ActionChanged) -> None:
     values["owners"], values["partners"] = json.dumps(values["owners"]), json.dumps(values["partners"])
     if conn.execute(update(action_t).where(*mine).values(**values)).rowcount == 0:
         conn.execute(insert(action_t).values(id=event.action, room_id=room_id, **values))
+
+
+# -- a participant leaving (see `erasure`) --------------------------------------------
+
+
+def authored(conn: Connection, room_id: str, participant_id: str) -> tuple[list[Row[Any]], list[str]]:
+    """(id, cluster_id, hidden) of the ideas this person wrote that are still here, and the ids of
+    those they wrote that the log remembers but the board no longer holds (deleted since)."""
+    here = list(conn.execute(select(idea_t.c.id, idea_t.c.cluster_id, idea_t.c.hidden)
+                             .where(idea_t.c.room_id == room_id, idea_t.c.author_id == participant_id)
+                             .order_by(idea_t.c.created_at, idea_t.c.id)))
+    logged = conn.execute(select(event_t.c.subject).where(
+        event_t.c.room_id == room_id, event_t.c.participant_id == participant_id, event_t.c.subject.is_not(None),
+        event_t.c.payload.startswith('{"type":"idea.added"'))).scalars()
+    ids = {row.id for row in here}
+    return here, [str(s) for s in dict.fromkeys(logged) if s not in ids]
+
+
+def logged_frames(conn: Connection, room_id: str, subjects: Sequence[str]) -> list[Row[Any]]:
+    """(seq, payload, redacted) of every logged event about these ideas."""
+    query = (select(event_t.c.seq, event_t.c.payload, event_t.c.redacted)
+             .where(event_t.c.room_id == room_id, event_t.c.subject.in_(list(subjects))))
+    return list(conn.execute(query)) if subjects else []
+
+
+def skip_events(conn: Connection, room_id: str, frames: Sequence[tuple[int, str]]) -> None:
+    """Rewrite these log rows (seq, new frame) as the same frame for everyone."""
+    if frames:
+        conn.execute(update(event_t).where(event_t.c.room_id == room_id, event_t.c.seq == bindparam("b_seq"))
+                     .values(payload=bindparam("b_payload"), redacted=None, audience=None),
+                     [{"b_seq": seq, "b_payload": frame} for seq, frame in frames])
+
+
+def events_quoting(conn: Connection, room_id: str, titles: Sequence[str]) -> list[Row[Any]]:
+    """(seq, payload, undo) of the grouping rows whose frame or undo record may quote one of `titles`."""
+    if not titles:
+        return []
+    quoting = [column.contains(json.dumps(title, ensure_ascii=False)[1:-1], autoescape=True)
+               for title in titles for column in (event_t.c.payload, event_t.c.undo)]
+    query = (select(event_t.c.seq, event_t.c.payload, event_t.c.undo)
+             .where(event_t.c.room_id == room_id, event_t.c.payload.startswith('{"type":"group.changed"'),
+                    or_(*quoting)))
+    return list(conn.execute(query))
+
+
+def rewrite_event(conn: Connection, room_id: str, seq: int, payload: str, undo: str | None) -> None:
+    conn.execute(update(event_t).where(event_t.c.room_id == room_id, event_t.c.seq == seq)
+                 .values(payload=payload, undo=undo))
+
+
+def erase_person(conn: Connection, room_id: str, participant_id: str) -> None:
+    """Their dots, their ideas (and everyone's dots on them, by cascade), their pseudonym; they are out."""
+    conn.execute(delete(vote_t).where(vote_t.c.room_id == room_id, vote_t.c.participant_id == participant_id))
+    conn.execute(delete(idea_t).where(idea_t.c.room_id == room_id, idea_t.c.author_id == participant_id))
+    conn.execute(update(participant_t).where(participant_t.c.room_id == room_id, participant_t.c.id == participant_id)
+                 .values(name="", removed=True))

@@ -118,7 +118,14 @@ async def _sender(websocket: WebSocket, member: Member, last_seq: int) -> None:
     outbox = member.outbox
     while True:
         batches = await outbox.take()
-        if outbox.close_code is not None:  # removed from the room
+        if outbox.close_code is not None:  # removed from the room: what came before still goes (it says why)
+            text, last_seq = _unsent(batches, last_seq)
+            if text is not None and not outbox.overflowed:
+                try:
+                    async with asyncio.timeout(limits.CLOSE_TIMEOUT_SECONDS):
+                        await websocket.send_text(text)
+                except (TimeoutError, OSError, RuntimeError):
+                    pass
             await _close(websocket, outbox.close_code, "removed")
             return
         if outbox.overflowed:  # it stopped reading: cut it off, it will resync on reconnect

@@ -84,6 +84,7 @@ BUILDERS: dict[str, tuple[str, Builder]] = {
     "prompt.rename": ("group", lambda c: {"prompt": c.prompt, "title": "Renommée"}),
     "prompt.delete": ("group", lambda c: {"prompt": c.prompt}),
     "participant.remove": ("group", lambda c: {"participant": c.person}),
+    "participant.leave": ("group", lambda c: {}),  # sent by the creator: refused, participant.creator_leaves
     "participant.role": ("group", lambda c: {"participant": c.person, "role": "participant"}),
     "cluster.create": ("group", lambda c: {"ideas": [c.idea], "title": "Groupe"}),
     "ideas.move": ("group", lambda c: {"ideas": [c.idea], "cluster": c.cluster}),

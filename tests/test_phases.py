@@ -18,10 +18,12 @@ GROUPING = {"cluster.create", "ideas.move", "cluster.rename", "cluster.merge", "
             "group.undo"}
 VOTING = {"vote.add", "vote.remove"}
 ROADMAP = {"action.add", "action.edit", "action.delete", "action.move", "action.undo"}
+LEAVING = {"participant.leave"}  # issue 8: leaving and erasing one's ideas is a right, in every phase
 PARTICIPANT_MAY = ({("write", command) for command in WRITING} | {("group", command) for command in GROUPING}
-                   | {("vote", command) for command in VOTING})  # the roadmap only when the room says so
+                   | {("vote", command) for command in VOTING}  # the roadmap only when the room says so
+                   | {(phase, command) for phase in PHASES for command in LEAVING})
 FACILITATOR_MAY = ({(phase, command) for phase in PHASES if phase != "closed" for command in WRITING | RUNNING}
-                   | {(phase, command) for phase in PHASES for command in STEERING}
+                   | {(phase, command) for phase in PHASES for command in STEERING | LEAVING}
                    | {(phase, command) for phase in ("group", "vote", "results", "roadmap") for command in GROUPING}
                    | {("vote", command) for command in VOTING}
                    | {(phase, command) for phase in ("results", "roadmap") for command in ROADMAP})
@@ -35,7 +37,7 @@ TABLE = [
 
 def test_the_table_covers_every_phase_command_and_role() -> None:
     assert PHASES == ("lobby", "write", "group", "vote", "results", "roadmap", "closed")
-    assert COMMAND_TYPES == WRITING | RUNNING | STEERING | GROUPING | VOTING | ROADMAP
+    assert COMMAND_TYPES == WRITING | RUNNING | STEERING | GROUPING | VOTING | ROADMAP | LEAVING
     assert len(TABLE) == 7 * len(COMMAND_TYPES) * 2
 
 

@@ -54,6 +54,7 @@ const client = new RoomClient(config, {
 /** @param {Change} change @param {State} state */
 function onChange(change, state) {
   if (change.kind === "timer") timer.draw(state, true);
+  else if (change.kind === "removed" && change.erased) scheduleDraw(); // they left: their ideas went
   else if (change.kind === "presence" || change.kind === "done" || change.kind === "removed" || change.kind === "role") drawCounts(state);
   else if (change.kind !== "none") scheduleDraw();
 }

@@ -55,7 +55,7 @@
  *   | {kind: "group", action: string, ideas: string[], clusters: string[], dropped: string[]}
  *   | {kind: "vote", item: string | null, mine: boolean}
  *   | {kind: "action", id: string, op: "changed" | "deleted"}
- *   | {kind: "removed", id: string, me: boolean}
+ *   | {kind: "removed", id: string, me: boolean, erased?: boolean}
  *   | {kind: "role", id: string, role: string, me: boolean, refetch: boolean}
  *   | {kind: "none"}} Change
  */
@@ -284,7 +284,9 @@ export function apply(state, event, localNow = localSeconds()) {
       state.present.delete(event.participant);
       state.roles.delete(event.participant);
       if (me) state.removed = true;
-      return { kind: "removed", id: event.participant, me };
+      if (!event.left) return { kind: "removed", id: event.participant, me };
+      eraseLeaver(state, event); // they left: their ideas went with them
+      return { kind: "removed", id: event.participant, me, erased: true };
     }
     case "participant.role": {
       const me = event.participant === state.me.id;
@@ -305,6 +307,27 @@ export function apply(state, event, localNow = localSeconds()) {
     default:
       return { kind: "none" };
   }
+}
+
+/**
+ * What leaving took away (`participant.removed` with `left`): their ideas and the dots on them,
+ * the clusters they left empty, the new titles of clusters titled from their ideas, and,
+ * for a private view, the new counts.
+ * @param {State} state @param {any} event
+ */
+function eraseLeaver(state, event) {
+  for (const idea of event.ideas ?? []) {
+    state.ideas.delete(idea);
+    state.votes.mine.delete(idea);
+    state.votes.totals?.delete(idea);
+  }
+  for (const c of event.clusters ?? []) state.clusters.set(c.cluster, c);
+  for (const cluster of event.dropped ?? []) {
+    state.clusters.delete(cluster);
+    state.votes.mine.delete(cluster);
+    state.votes.totals?.delete(cluster);
+  }
+  for (const [prompt, count] of Object.entries(event.tallies ?? {})) state.tallies.set(prompt, Number(count));
 }
 
 /** @param {State} state @param {string} prompt @param {number} delta */
