@@ -25,6 +25,8 @@ def free_port() -> int:
 class Server:
     """Start, stop, kill -9 and restart an Essaim process on one data folder and port."""
 
+    command: tuple[str, ...] = ("-m", "app", "serve")  # after the interpreter; a subclass may run uvicorn itself
+
     def __init__(self, data_dir: Path, port: int | None = None, **env: str) -> None:
         self.data_dir = data_dir
         self.port = port or free_port()
@@ -41,7 +43,7 @@ class Server:
     def start(self, timeout: float = 20.0) -> Server:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "ab")
-        self.process = subprocess.Popen([sys.executable, "-m", "app", "serve"], cwd=ROOT, env=self.env,
+        self.process = subprocess.Popen([sys.executable, *self.command], cwd=ROOT, env=self.env,
                                         stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
