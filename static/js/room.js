@@ -4,6 +4,7 @@ import { count, say } from "./announce.js";
 import { RoomClient } from "./client.js";
 import { byId, h } from "./dom.js";
 import { setCatalogue, t } from "./i18n.js";
+import { LeaveDialog } from "./leave.js";
 import { phaseInstruction, phaseLabel } from "./phases.js";
 import { setUpShare } from "./share.js";
 import { setUpShortcuts } from "./shortcuts.js";
@@ -74,6 +75,11 @@ const roadmapView = new RoadmapView(byId("roadmap"), send);
 const hints = new SimilarHints(byId("similar"), config.room, send, () => client.state);
 const results = new Results(byId("results"), (kind, id, title) => roadmapView.prefill(kind, id, title));
 
+const leave = new LeaveDialog(config.room, () => {
+  if (!client.connection.ready) return false; // leaving is not queued for later: the person is told now
+  send({ type: "participant.leave" });
+  return true;
+});
 const phasePanel = new PhasePanel((done) => client.connection.sendFrame({ type: "done", done }));
 const facilitation = new FacilitationPanel(send);
 const presence = new PresenceView(send);
@@ -122,8 +128,13 @@ function onChange(change, state, event) {
     case "tally":
       board.refreshCounts();
       return;
-    case "presence":
     case "removed":
+      if (change.erased && change.me) leave.left();
+      else if (change.erased) redrawBoard(state); // they left: their ideas, and what hung on them, went
+      presence.draw(state);
+      facilitation.drawDone(state);
+      return;
+    case "presence":
     case "role":
       presence.draw(state);
       facilitation.drawDone(state);
@@ -184,6 +195,16 @@ function onChange(change, state, event) {
   }
 }
 
+/** Someone left: the board, the grouping tools, the dots and the results, as they are now. @param {State} state */
+function redrawBoard(state) {
+  board.reset(state);
+  board.showPending(client.connection.queue);
+  drawGrouping(state);
+  voteStatus.draw(state);
+  results.draw(state);
+  roadmapView.draw(state);
+}
+
 /** The timer closed (or reopened) writing: composers and tools follow. */
 function redrawWriting() {
   const state = client.state;
@@ -207,20 +228,27 @@ function drawMe(state) {
 
 /** @param {any} frame @param {import("./connection.js").Op | undefined} op */
 function onError(frame, op) {
+  if (op?.type === "participant.leave") {
+    leave.failed(t(`error.${frame.code}`, frame.params ?? {}));
+    return;
+  }
   if (op?.type === "idea.add") board.restoreDraft(String(op.prompt), String(op.text));
   if (op?.type === "room.configure" && client.state) facilitation.drawSettings(client.state); // back to what is true
   showError(t(`error.${frame.code}`, frame.params ?? {}));
 }
 
-/** Removed by the facilitator: say it plainly, and stop. */
+/** Removed by the facilitator, or left by choice: say which plainly, and stop. */
 function showRemoved() {
-  const message = byId("removed");
+  const left = leave.chosen;
+  if (left) leave.done();
+  const message = byId(left ? "left" : "removed");
   message.hidden = false;
+  byId("me").hidden = left; // their pseudonym is gone from the workshop: from this page too
   for (const id of ["phase-panel", "private-note", "done-row", "facilitation", "room-layout", "pending-banner"]) byId(id).hidden = true;
   byId("share-open").hidden = true;
   const badge = byId("connection");
   badge.dataset.state = "offline";
-  /** @type {HTMLElement} */ (badge.querySelector(".label")).textContent = t("js.connection.removed");
+  /** @type {HTMLElement} */ (badge.querySelector(".label")).textContent = left ? t("js.connection.left") : t("js.connection.removed");
   message.focus();
 }
 
