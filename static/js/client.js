@@ -6,7 +6,7 @@
  * Pages (room.js, screen.js) give it callbacks and draw; this module does not
  * touch the DOM.
  */
-import { Connection } from "./connection.js";
+import { CLOSE_REVOKED, Connection } from "./connection.js";
 import { apply, fromSnapshot, position } from "./state.js";
 
 /** @typedef {import("./state.js").State} State */
@@ -22,6 +22,7 @@ import { apply, fromSnapshot, position } from "./state.js";
  *   onStatus: (status: Status, retryInMs?: number) => void,
  *   onPending?: (ops: Op[]) => void,
  *   onRemoved: () => void,
+ *   onRevoked?: () => void,
  *   onReady?: (state: State) => void,
  * }} Handlers
  */
@@ -46,7 +47,7 @@ export class RoomClient {
       onFrame: (frame) => this.onFrame(frame),
       onStatus: handlers.onStatus,
       onPending: (ops) => handlers.onPending?.(ops),
-      onEnded: () => this.removed(),
+      onEnded: (code) => (code === CLOSE_REVOKED ? this.revoked() : this.removed()),
     });
   }
 
@@ -125,6 +126,13 @@ export class RoomClient {
     else if ((change.kind === "phase" || change.kind === "settings" || change.kind === "role") && change.refetch) this.refetch();
     else if (event.votes_returned) this.refetch(); // dots went back to their voters: mine may have changed
     if (where === "next" && this.held.length && position(state, this.held[0]) === "next") this.receive(this.held.shift());
+  }
+
+  /** The facilitator link this page came in with was regenerated: it is no longer let in. */
+  revoked() {
+    if (this.ended) return;
+    this.ended = true;
+    (this.handlers.onRevoked ?? this.handlers.onRemoved)();
   }
 
   /** This person was removed from the room: no more connection, ever (on this page). */

@@ -12,6 +12,16 @@
  * Frames that are not operations (`done`, `snapshot`) are sent only when the
  * socket is open and never queued. A close with code 4003 (this person was
  * removed from the room) ends the connection for good: no reconnection.
+ * A close with 4001 (the facilitator link this browser used was regenerated)
+ * is followed by one reconnection at once, since this browser's cookie may be
+ * the fresh one (the browser that regenerated got it); when that handshake is
+ * refused, the old identity is gone for good and the connection ends too,
+ * rather than knocking on a closed door forever. Its queue is kept: reopened
+ * with the new link, the same person sends it and the op_ids keep it harmless.
+ *
+ * A ping that gets no answer within PONG_WITHIN_MS gives the socket up at once:
+ * on a dead network a close handshake never completes, and waiting for the
+ * browser's `close` event would add its own long timeout to the outage.
  */
 
 /** Refusals that mean "not now" rather than "no": the op stays queued and is sent again. */
@@ -22,6 +32,10 @@ const BACKOFF_BASE_MS = 500;
 const BACKOFF_MAX_MS = 15000;
 /** The server closed the socket because this person was removed from the room. */
 export const CLOSE_REMOVED = 4003;
+/** The server closed the socket because the facilitator link it was opened with was regenerated. */
+export const CLOSE_REVOKED = 4001;
+/** What the browser reports for a socket that ended without a close frame (or never opened). */
+const CLOSE_ABNORMAL = 1006;
 
 /** @typedef {"connecting" | "online" | "offline"} Status */
 /** @typedef {{op_id: string, type: string, [key: string]: unknown}} Op */
@@ -53,8 +67,10 @@ export class Connection {
     this.socket = null;
     this.ready = false;
     this.attempt = 0;
-    /** Removed from the room: never connect again. */
+    /** Removed from the room, or its facilitator rights revoked: never connect again. */
     this.ended = false;
+    /** Closed with 4001: the next handshake says whether this browser's identity still holds. */
+    this.revoked = false;
     /** @type {ReturnType<typeof setTimeout> | undefined} */ this.retryTimer = undefined;
     /** @type {ReturnType<typeof setInterval> | undefined} */ this.pingTimer = undefined;
     /** @type {ReturnType<typeof setTimeout> | undefined} */ this.pongTimer = undefined;
@@ -76,12 +92,14 @@ export class Connection {
     this.options.onStatus("connecting");
     const socket = new WebSocket(this.options.url);
     this.socket = socket;
+    let opened = false;
     socket.addEventListener("open", () => {
+      opened = true;
       socket.send(JSON.stringify({ type: "hello", v: this.options.version, since: this.options.since() }));
       this.startPing();
     });
     socket.addEventListener("message", (message) => this.receive(String(message.data)));
-    socket.addEventListener("close", (event) => this.closed(socket, event.code));
+    socket.addEventListener("close", (event) => this.closed(socket, event.code, opened));
     socket.addEventListener("error", () => socket.close());
   }
 
@@ -89,6 +107,7 @@ export class Connection {
   markReady() {
     this.ready = true;
     this.attempt = 0;
+    this.revoked = false; // this browser's identity holds (its cookie was the fresh one)
     this.options.onStatus("online");
     for (const op of this.queue) this.transmit(op);
   }
@@ -124,20 +143,25 @@ export class Connection {
     return true;
   }
 
-  /** Stop for good (this person was removed): close, and do not come back. */
-  end() {
+  /**
+   * Stop for good: close, and do not come back.
+   * @param {number} [code] CLOSE_REMOVED (the default: this person was removed) or CLOSE_REVOKED
+   */
+  end(code = CLOSE_REMOVED) {
     if (this.ended) return;
     this.ended = true;
     this.ready = false;
-    this.queue = []; // the server will take nothing more from this person
-    this.save();
+    if (code === CLOSE_REMOVED) {
+      this.queue = []; // the server will take nothing more from this person
+      this.save();
+    }
     clearTimeout(this.retryTimer);
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
     const socket = this.socket;
     this.socket = null;
     if (socket && socket.readyState <= WebSocket.OPEN) socket.close();
-    this.options.onEnded?.(CLOSE_REMOVED);
+    this.options.onEnded?.(code);
   }
 
   /** @param {Op} op */
@@ -182,7 +206,7 @@ export class Connection {
       this.socket.send('{"type":"ping"}');
       clearTimeout(this.pongTimer);
       // No answer at all: the connection is dead even if the browser has not noticed.
-      this.pongTimer = setTimeout(() => this.socket?.close(), PONG_WITHIN_MS);
+      this.pongTimer = setTimeout(() => this.giveUp(), PONG_WITHIN_MS);
     }, PING_EVERY_MS);
   }
 
@@ -190,19 +214,33 @@ export class Connection {
     clearTimeout(this.pongTimer);
   }
 
-  /** @param {WebSocket} socket @param {number} code */
-  closed(socket, code) {
+  /** The socket is dead: forget it now (its `close` event, whenever it comes, is ignored) and retry. */
+  giveUp() {
+    const socket = this.socket;
+    if (!socket) return;
+    this.closed(socket, CLOSE_ABNORMAL, true);
+    socket.close();
+  }
+
+  /** @param {WebSocket} socket @param {number} code @param {boolean} opened whether it ever opened */
+  closed(socket, code, opened) {
     if (socket !== this.socket) return;
     if (code === CLOSE_REMOVED) {
-      this.end();
+      this.end(CLOSE_REMOVED);
       return;
     }
+    if (this.revoked && !opened) {
+      this.end(CLOSE_REVOKED); // the handshake after a 4001 was refused: this identity is gone
+      return;
+    }
+    this.revoked = code === CLOSE_REVOKED;
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
     this.ready = false;
     this.socket = null;
     const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.attempt);
-    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2)); // jitter: no thundering herd
+    // Jitter: no thundering herd. After a 4001, at once: the answer decides, and the door is open or shut.
+    const delay = this.revoked ? 0 : Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
     this.attempt += 1;
     this.options.onStatus("offline", delay);
     this.retryTimer = setTimeout(() => this.connect(), delay);

@@ -19,7 +19,7 @@ import { dotsLeft, mayGroup } from "./state.js";
 import { FacilitationPanel } from "./views/facilitation.js";
 import { PhasePanel } from "./views/phase.js";
 import { PresenceView } from "./views/presence.js";
-import { drawConnection, drawPending } from "./views/status.js";
+import { drawConnection, drawPending, drawRevoked } from "./views/status.js";
 import { TimerView } from "./views/timer.js";
 
 /** @typedef {import("./state.js").State} State */
@@ -38,6 +38,7 @@ const client = new RoomClient(config, {
     board.showPending(ops);
   },
   onRemoved: showRemoved,
+  onRevoked: drawRevoked,
   onReady: () => phasePanel.resend(),
 });
 

@@ -1,6 +1,6 @@
 // @ts-check
 /** The connection badge and the "not yet sent" banner: said in words, not only in colour. */
-import { byId } from "../dom.js";
+import { byId, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { say } from "../announce.js";
 
@@ -29,4 +29,24 @@ export function drawPending(waiting) {
   const banner = byId("pending-banner");
   banner.hidden = waiting === 0;
   banner.textContent = waiting ? t("js.pending", { count: waiting }) : "";
+}
+
+/**
+ * The facilitator link this page came in with was regenerated, and this browser is not let
+ * back in: say so where the "removed" notice goes, with the way on (a reload leads to the
+ * join page, or to the room for whoever opens the new link), and stop calling it a lost connection.
+ */
+export function drawRevoked() {
+  const badge = byId("connection");
+  badge.dataset.state = "offline";
+  /** @type {HTMLElement} */ (badge.querySelector(".label")).textContent = t("js.connection.revoked");
+  previous = "offline";
+  const reload = h("a", { class: "button", href: location.pathname }, [t("js.revoked.reload")]);
+  const notice = h("div", { id: "revoked", class: "removed alert", attrs: { role: "alert", tabindex: "-1" } }, [
+    h("h2", {}, [t("js.revoked.title")]),
+    h("p", {}, [t("js.revoked.text")]),
+    h("p", {}, [reload]),
+  ]);
+  byId("removed").after(notice);
+  notice.focus();
 }
