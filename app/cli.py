@@ -64,10 +64,27 @@ def _engine(settings: settings_module.Settings, *, migrate: bool):  # type: igno
     return engine
 
 
+def _usable(settings: settings_module.Settings) -> bool:
+    """False, having said so in one line, when the SQLite file is damaged or cannot be opened:
+    a server started on it would fail on the first page it reads (or at once, with a traceback)."""
+    from . import db
+
+    reason = db.unusable(settings.database_url)
+    if reason is None:
+        return True
+    path = Path(settings.database_url.removeprefix("sqlite:///"))
+    print(f"essaim : la base de données {path} est inutilisable ({reason}). Arrêtez Essaim, mettez ce fichier "
+          f"de côté (avec {path.name}-wal et {path.name}-shm s’ils existent), remettez à sa place votre "
+          "dernière copie faite par « essaim backup », puis relancez.", file=sys.stderr, flush=True)
+    return False
+
+
 def purge(settings: settings_module.Settings) -> int:
     from . import purge as purge_module
 
     _logging(settings)
+    if not _usable(settings):
+        return 1
     engine = _engine(settings, migrate=True)
     try:
         erased = purge_module.purge_database(engine, settings.retention_days, time.time())
@@ -112,6 +129,8 @@ def serve(settings: settings_module.Settings) -> int:
     from .main import create_app
 
     _logging(settings)
+    if not _usable(settings):
+        return 1
     logging.getLogger("uvicorn.error").addFilter(_NoConnectionLines())
     print(f"Essaim : http://{settings.host}:{settings.port} (données : {settings.data_dir})", flush=True)
     options: dict[str, object] = {

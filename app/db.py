@@ -11,16 +11,18 @@ transaction that holds it has committed.
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from . import migrations
 from .errors import StorageError, described
@@ -61,11 +63,46 @@ def make_engine(url: str, *, immediate: bool, synchronous: str = "FULL", pool_si
     return engine
 
 
+# SQLite's result codes (by name, extended names start with them) -> why, in a fixed phrase.
+_REASONS = (("SQLITE_FULL", "disk full"), ("SQLITE_BUSY", "database locked"), ("SQLITE_LOCKED", "database locked"),
+            ("SQLITE_READONLY", "read-only"), ("SQLITE_IOERR", "I/O error"), ("SQLITE_CANTOPEN", "cannot open"),
+            ("SQLITE_CORRUPT", "damaged"), ("SQLITE_NOTADB", "not a database"))
+
+
+def storage_reason(exc: BaseException) -> str:
+    """Why the database refused, for the log and the operator: never the driver's message."""
+    orig = getattr(exc, "orig", None) or exc
+    name = getattr(orig, "sqlite_errorname", None) or ""
+    for prefix, reason in _REASONS:
+        if name.startswith(prefix):
+            return reason
+    if getattr(orig, "sqlstate", None) == "53100" or getattr(orig, "errno", None) == errno.ENOSPC:
+        return "disk full"  # PostgreSQL's disk_full, or the file system itself
+    message = str(orig).lower()
+    return "disk full" if "disk is full" in message or "no space" in message else "unavailable"
+
+
 def storage_error(exc: BaseException) -> StorageError:
-    message = str(exc).lower()
-    if "full" in message or "no space" in message:
-        return StorageError("storage.full")
-    return StorageError("storage.unavailable")
+    """`storage.full` when the disk is full; `storage.unavailable` for every other refusal
+    (locked by another process past the busy timeout, read-only, I/O error): pages keep the
+    command and send it again later either way (docs/securite.md)."""
+    return StorageError("storage.full" if storage_reason(exc) == "disk full" else "storage.unavailable")
+
+
+def unusable(url: str) -> str | None:
+    """Why an existing SQLite file cannot serve (damaged, not a database, unreadable); None if
+    it can, or if there is no file yet (it will be created). Reads every page once (quick_check)."""
+    if not url.startswith("sqlite:///"):
+        return None
+    path = Path(url.removeprefix("sqlite:///"))
+    if not path.exists():
+        return None
+    try:
+        with closing(sqlite3.connect(path, timeout=10)) as conn:
+            rows = [str(row[0]) for row in conn.execute("PRAGMA quick_check(3)")]
+    except sqlite3.Error as exc:
+        return storage_reason(exc)
+    return None if rows == ["ok"] else "damaged: " + "; ".join(rows)[:200]
 
 
 @dataclass
@@ -117,8 +154,9 @@ class Writer:
             batch = [job for job in batch if not job.future.cancelled()]
             try:
                 await loop.run_in_executor(self._executor, self._commit, batch)
-            except (OperationalError, DBAPIError, sqlite3.Error, OSError) as exc:
-                log.error("write transaction failed: %s", type(exc).__name__)
+            except Exception as exc:  # the disk, the lock, the file: or anything else, the writer goes on
+                log.error("write transaction failed (%s): %d command(s) refused, nothing committed",
+                          storage_reason(exc), len(batch))
                 error = storage_error(exc)
                 for job in batch:
                     job.failed = error
@@ -129,6 +167,16 @@ class Writer:
         # Savepoints said to the driver: `begin_nested()` costs ~40 µs of bookkeeping per job,
         # several times the SQL itself (bench/store_micro.py). Same semantics: a job that fails
         # is rolled back to its savepoint, the others in the batch stay.
+        try:
+            self._transaction(batch)
+        except BaseException:
+            # The transaction is rolled back; its connection may have been opened when the
+            # file could not be written (read-only) or be left in a failed state: the next
+            # transaction opens a fresh one, so a fixed disk, lock or mount works again at once.
+            self.engine.dispose()
+            raise
+
+    def _transaction(self, batch: list[_Job[Any]]) -> None:
         with self.engine.begin() as conn:
             for job in batch:
                 conn.exec_driver_sql("SAVEPOINT job")
