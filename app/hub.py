@@ -3,38 +3,34 @@
 Each room event is encoded once, by the service, and the same string goes to every
 socket allowed to read it. Some events have two forms: the full one for their
 audience (the facilitators, and the author for a private idea) and a redacted one,
-with the same `seq`, for everyone else. Channel messages carry `seq`, audience and
-the split point in a small header (`"42|fac|117|{...}{...}"`), so that no socket has
-to parse JSON to pick its form or to drop what it already has.
+with the same `seq`, for everyone else (see `outbox.Frame`).
 
 Events are not sent one by one: a room gathers those of one tick (`TICK_SECONDS`) and
 sends them as one frame (a JSON array) per socket, built once for all the sockets that
 see the room alike; a private-writing tick has one such view per author plus the common one.
 
 Control messages (audience starting with "!") change sockets rather than reach pages:
-a removed participant's sockets close, a new co-facilitator's sockets see everything
-(and, since facilitators are not counted among those who may be "done", the counts
-are sent again), and a regenerated facilitator link closes the sockets opened with an
-earlier one. Presence, with each person's role, and "done" counts are kept per
-process.
+a removed participant's sockets close, a new co-facilitator's sockets see everything,
+and a regenerated facilitator link closes the sockets opened with an earlier one.
+Presence and "done" travel as control messages too, so that every process serving a
+room agrees on them (see `presence`); the "done" counts go to pages once per tick.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections import deque
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import secrets
 from functools import partial
 
-from . import limits
+from .outbox import FACILITATORS, ONLY, Batch, Frame, Member, Outbox
+from .presence import Person, Roster
 from .protocol import encode
 from .pubsub import Broadcast
 
+__all__ = ["FACILITATORS", "ONLY", "Batch", "Frame", "Member", "Outbox", "RoomHub"]
 log = logging.getLogger("essaim.hub")
-FACILITATORS = "fac"
-ONLY = "="  # "=<author tag>": that author alone, facilitators not included (a voter's own dots)
 CLOSE_REMOVED = 4003
 CLOSE_RESYNC = 1012  # "service restart": reconnect, and catch up by seq
 CLOSE_REVOKED = 4001  # opened with a facilitator link since regenerated: reconnect, the token decides
@@ -45,123 +41,36 @@ CLOSE_REVOKED = 4001  # opened with a facilitator link since regenerated: reconn
 # event that comes after a quiet tick leaves at once (with whatever the same loop
 # iteration brings), so a calm room pays no delay.
 TICK_SECONDS = 0.05
-DONE_CHANGED = encode({"type": "done.changed"})[:-1] + ","  # how a "done" count frame begins
+# Several processes publish a room's events, and one committed first may reach the broker
+# second. A process holds an event that comes ahead of a missing one this long, then lets it
+# go (the page sees the hole and asks the database for it): pages get events in seq order.
+HOLD_SECONDS = 0.5
+PRESENCE = frozenset({"in", "out", "here", "hello", "done", "undone", "done-reset"})
 
 
-@dataclass(frozen=True)
-class Frame:
-    seq: int | None
-    text: str
-    redacted: str | None = None  # what members outside the audience get
-    audience: str | None = None  # None: everyone; "fac"; an author tag; "!…" control
-
-    def pack(self) -> str:
-        split = -1 if self.redacted is None else len(self.text)
-        seq = "-" if self.seq is None else self.seq
-        return f"{seq}|{self.audience or ''}|{split}|{self.text}{self.redacted or ''}"
-
-    @staticmethod
-    def unpack(message: str) -> Frame:
-        seq, audience, split, body = message.split("|", 3)
-        cut = int(split)
-        text, redacted = (body, None) if cut < 0 else (body[:cut], body[cut:])
-        return Frame(None if seq == "-" else int(seq), text, redacted, audience or None)
-
-
-@dataclass(frozen=True)
-class Batch:
-    """Frames as one view of a room gets them, encoded once for every socket of that view."""
-
-    parts: tuple[tuple[int | None, str], ...]  # (seq or None, text), in order
-    text: str  # what goes on the wire: the one frame, or a JSON array of them
-    first_seq: int | None  # the lowest and highest seq among the parts, if any
-    last_seq: int | None
-
-    @staticmethod
-    def of(parts: tuple[tuple[int | None, str], ...]) -> Batch:
-        seqs = [seq for seq, _ in parts if seq is not None]
-        text = parts[0][1] if len(parts) == 1 else f"[{','.join(text for _, text in parts)}]"
-        return Batch(parts, text, seqs[0] if seqs else None, seqs[-1] if seqs else None)
-
-
-class Outbox:
-    """A socket's queue of frames to send. Bounded: a reader that stops reading is cut off."""
-
-    def __init__(self, max_frames: int = limits.OUTBOX_MAX_FRAMES) -> None:
-        self._batches: deque[Batch] = deque()
-        self._frames = 0
-        self._max = max_frames
-        self._ready = asyncio.Event()
-        self.overflowed = False
-        self.close_code: int | None = None
-        self.before_push: Callable[[], None] | None = None  # sends the room's pending tick first
-
-    def push(self, seq: int | None, text: str) -> None:
-        """One frame for this socket alone (an answer, a snapshot): after what the room sent before it."""
-        if self.before_push is not None:
-            self.before_push()
-        self.put(Batch(((seq, text),), text, seq, seq))
-
-    def put(self, batch: Batch) -> None:
-        if self._frames >= self._max:
-            self.overflowed = True
-        else:
-            self._batches.append(batch)
-            self._frames += len(batch.parts)
-        self._ready.set()
-
-    def close(self, code: int) -> None:
-        self.close_code = code
-        self._ready.set()
-
-    async def take(self) -> list[Batch]:
-        await self._ready.wait()
-        self._ready.clear()
-        batches = list(self._batches)
-        self._batches.clear()
-        self._frames = 0
-        return batches
-
-
-@dataclass(eq=False)
-class Member:
-    public_id: str
-    name: str
-    author_tag: str = ""
-    facilitator: bool = False
-    outbox: Outbox = field(default_factory=Outbox)
-    creator: bool = False  # the room's creator, shown as the lead facilitator
-    facilitator_version: int | None = None  # the facilitator link version its token carried, if any
-    hurried: int = 0  # how many of the room's pending frames it already got (see `RoomHub.hurry`)
-
-    def text_for(self, frame: Frame) -> str:
-        if frame.redacted is None or frame.audience is None:
-            return frame.text
-        if frame.audience.startswith(ONLY):
-            return frame.text if frame.audience[1:] == self.author_tag else frame.redacted
-        if self.facilitator or frame.audience == self.author_tag:
-            return frame.text
-        return frame.redacted
-
-
-@dataclass(eq=False)
 class _Room:
-    members: set[Member] = field(default_factory=set)
-    done: set[str] = field(default_factory=set)
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
-    task: asyncio.Task[None] | None = None
-    pending: list[Frame] = field(default_factory=list)  # this tick's events, not sent yet
-    # Kept as sockets come and go, so that an arrival costs the same in a room of 10 or 1,000:
-    sockets: dict[str, int] = field(default_factory=dict)  # public id -> its sockets here
-    participants: dict[str, int] = field(default_factory=dict)  # the same, not counting facilitators
-    tick: asyncio.Handle | None = None
-    flushed_at: float = 0.0  # loop time of the last batch sent
+    def __init__(self) -> None:
+        self.members: set[Member] = set()
+        self.roster = Roster()
+        self.ready = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self.beat: asyncio.Task[None] | None = None  # restates who is here, with several processes
+        self.pending: list[Frame] = []  # this tick's events, not sent yet
+        self.counts_changed = False  # the "done" counts go with the next tick
+        self.tick: asyncio.Handle | None = None
+        self.flushed_at = 0.0  # loop time of the last batch sent
+        self.expected: int | None = None  # the seq that comes next, once one has come
+        self.held: dict[int, list[Frame]] = {}  # events that came ahead of a missing one
+        self.hold: asyncio.Handle | None = None
 
 
 class RoomHub:
-    def __init__(self, broadcast: Broadcast) -> None:
+    def __init__(self, broadcast: Broadcast, beat_seconds: float = 10.0) -> None:
         self._broadcast = broadcast
+        self._beat_seconds = beat_seconds  # with several processes, how often each says who is here
         self._rooms: dict[str, _Room] = {}
+        self._proc = secrets.token_hex(6)  # this process, as the others hear of it
+        self._shared = broadcast.shared
 
     @staticmethod
     def channel(room_id: str) -> str:
@@ -176,17 +85,20 @@ class RoomHub:
         if room is None:
             room = self._rooms[room_id] = _Room()
             room.task = asyncio.create_task(self._pump(room_id, room), name=f"pump:{room_id[:6]}")
+            if self._shared:
+                room.beat = asyncio.create_task(self._beat(room_id, room), name=f"beat:{room_id[:6]}")
         await room.ready.wait()
-        first = not self._is_present(room, member.public_id)
+        first = not room.roster.here_locally(member.public_id)
         # What was published before it entered is not for it: it skips the frames pending now
         # (flushing the room here instead would send a frame to everyone at every arrival).
         member.hurried = len(room.pending)
         member.outbox.before_push = partial(self._hurry, room, member)
         room.members.add(member)
-        _count(room, member, 1)
+        room.roster.count(member.public_id, member.facilitator, 1)
         if first:
-            await self._presence(room_id, "presence.joined", member)
-            await self._publish_done(room_id, room)
+            participant = "0" if member.facilitator else "1"
+            await self.publish(room_id, Frame(None, encode({"type": "presence.joined", **_person(member)}),
+                                              audience=f"!in:{self._proc}:{participant}:{member.public_id}"))
 
     def hurry(self, room_id: str, member: Member, seq: int) -> None:
         """Send `member` now what the room holds for the next tick, up to and past its own event `seq`.
@@ -216,47 +128,41 @@ class RoomHub:
         if room is None or member not in room.members:
             return
         room.members.discard(member)
-        _count(room, member, -1)
-        if not self._is_present(room, member.public_id):
-            room.done.discard(member.public_id)
-            await self._presence(room_id, "presence.left", member)
-            await self._publish_done(room_id, room)
+        room.roster.count(member.public_id, member.facilitator, -1)
+        if not room.roster.here_locally(member.public_id):
+            await self.publish(room_id, Frame(None, encode({"type": "presence.left", **_person(member)}),
+                                              audience=f"!out:{self._proc}:{member.public_id}"))
         if not room.members and self._rooms.get(room_id) is room:
             self._rooms.pop(room_id, None)
-            if room.tick is not None:
-                room.tick.cancel()
-            if room.task:
-                room.task.cancel()
+            for handle in (room.tick, room.task, room.beat, room.hold):
+                if handle is not None:
+                    handle.cancel()
 
-    def present(self, room_id: str) -> list[dict[str, str | bool]]:
+    def present(self, room_id: str) -> list[Person]:
         """One entry per person (not per socket): `{id, name, role}`, and `creator: true` for the creator."""
         room = self._rooms.get(room_id)
-        seen: dict[str, dict[str, str | bool]] = {}
-        for member in room.members if room else ():
+        if room is None:
+            return []
+        seen: dict[str, Person] = {}
+        for member in room.members:
             person = seen.setdefault(member.public_id, _person(member))
             if member.facilitator:
                 person["role"] = "facilitator"
+        for public_id, person in room.roster.remote_people().items():
+            if public_id not in seen or person.get("role") == "facilitator":
+                seen[public_id] = person
         return list(seen.values())
 
     def done_counts(self, room_id: str) -> dict[str, int]:
         room = self._rooms.get(room_id)
-        if room is None:
-            return {"done": 0, "present": 0}
-        present = room.participants
-        return {"done": sum(1 for public_id in room.done if public_id in present), "present": len(present)}
+        return {"done": 0, "present": 0} if room is None else room.roster.counts()
 
     async def set_done(self, room_id: str, member: Member, done: bool) -> None:
-        room = self._rooms.get(room_id)
-        if room is None:
-            return
-        (room.done.add if done else room.done.discard)(member.public_id)
-        await self._publish_done(room_id, room)
+        if room_id in self._rooms:
+            await self.publish(room_id, Frame(None, "", audience=f"!{'done' if done else 'undone'}:{member.public_id}"))
 
     async def reset_done(self, room_id: str) -> None:
-        room = self._rooms.get(room_id)
-        if room is not None and room.done:
-            room.done.clear()
-            await self._publish_done(room_id, room)
+        await self.publish(room_id, Frame(None, "", audience="!done-reset:"))
 
     async def remove(self, room_id: str, public_id: str) -> None:
         await self.publish(room_id, Frame(None, "", audience=f"!remove:{public_id}"))
@@ -271,40 +177,129 @@ class RoomHub:
     def sockets(self) -> int:
         return sum(len(room.members) for room in self._rooms.values())
 
-    @staticmethod
-    def _is_present(room: _Room, public_id: str) -> bool:
-        return public_id in room.sockets
-
-    async def _presence(self, room_id: str, kind: str, member: Member) -> None:
-        text = encode({"type": kind, **_person(member)})
-        await self.publish(room_id, Frame(None, text))
-
-    async def _publish_done(self, room_id: str, room: _Room) -> None:
-        await self.publish(room_id, Frame(None, encode({"type": "done.changed", **self.done_counts(room_id)})))
-
     async def _pump(self, room_id: str, room: _Room) -> None:
         async with self._broadcast.subscribe(self.channel(room_id)) as subscriber:
             room.ready.set()
+            if self._shared:  # the processes already serving the room say who is there
+                await self.publish(room_id, Frame(None, "", audience=f"!hello:{self._proc}"))
             async for message in subscriber:
                 frame = Frame.unpack(message)
-                if frame.audience and frame.audience.startswith("!"):
-                    self._flush(room)  # what was published before the change goes out under the old rules
-                    if self._control(room, frame):
-                        await self._publish_done(room_id, room)
+                if not (frame.audience and frame.audience.startswith("!")):
+                    self._in_order(room, frame)
                     continue
-                room.pending.append(frame)
-                if room.tick is None:
-                    loop = asyncio.get_running_loop()
-                    wait = room.flushed_at + TICK_SECONDS - loop.time()
-                    room.tick = (loop.call_later(wait, self._flush, room) if wait > 0
-                                 else loop.call_soon(self._flush, room))
+                action, _, rest = frame.audience[1:].partition(":")
+                if action in PRESENCE:
+                    await self._heard(room_id, room, action, rest, frame.text)
+                    continue
+                self._flush(room)  # what was published before the change goes out under the old rules
+                if self._control(room, action, rest, frame.text):
+                    self._recount(room)
         # The subscription ended under us (the broker was lost, or the server stops): whatever
         # was published meanwhile may never come, so every socket goes and its page resyncs.
         self._flush(room)
         if self._rooms.get(room_id) is room:
             self._rooms.pop(room_id, None)
+        for handle in (room.beat, room.hold):
+            if handle is not None:
+                handle.cancel()
         for member in list(room.members):
             member.outbox.close(CLOSE_RESYNC)
+
+    def _in_order(self, room: _Room, frame: Frame) -> None:
+        """Queue a room event in seq order, holding it for a while if one before it is missing."""
+        if frame.seq is None or room.expected is None or frame.seq <= room.expected:
+            self._queue(room, frame)  # in order, or late: a page drops a seq it already has
+            if frame.seq is not None and (room.expected is None or frame.seq >= room.expected):
+                room.expected = frame.seq + 1
+                self._release(room, waited=False)
+            return
+        room.held.setdefault(frame.seq, []).append(frame)
+        if room.hold is None:
+            room.hold = asyncio.get_running_loop().call_later(HOLD_SECONDS, self._release, room)
+
+    def _release(self, room: _Room, waited: bool = True) -> None:
+        """Queue the held events that now follow on; after the wait, all of them, hole or not."""
+        while room.held and (waited or room.expected in room.held):
+            seq = room.expected if room.expected in room.held else min(room.held)
+            for frame in room.held.pop(seq):
+                self._queue(room, frame)
+            room.expected = seq + 1
+        if not room.held and room.hold is not None:
+            room.hold.cancel()
+            room.hold = None
+
+    def _queue(self, room: _Room, frame: Frame) -> None:
+        room.pending.append(frame)
+        self._schedule(room)
+
+    def _recount(self, room: _Room) -> None:
+        """The "done" counts may have changed: one frame with the whole count ends the tick
+        (a join storm would otherwise send everyone one per arrival)."""
+        room.counts_changed = True
+        self._schedule(room)
+
+    def _schedule(self, room: _Room) -> None:
+        """The first frame of a tick schedules it."""
+        if room.tick is None:
+            loop = asyncio.get_running_loop()
+            wait = room.flushed_at + TICK_SECONDS - loop.time()
+            room.tick = loop.call_later(wait, self._flush, room) if wait > 0 else loop.call_soon(self._flush, room)
+
+    async def _heard(self, room_id: str, room: _Room, action: str, rest: str, text: str) -> None:
+        """A presence or "done" message, from this process or another one."""
+        roster, now = room.roster, asyncio.get_running_loop().time()
+        proc, _, detail = rest.partition(":")
+        own = proc == self._proc
+        if action == "in":
+            participant, _, public_id = detail.partition(":")
+            person = None if own else _parsed_person(text)
+            if (not roster.elsewhere(public_id)) if own else roster.heard_in(proc, person, participant == "1", now):
+                self._queue(room, Frame(None, text))
+        elif action == "out":
+            if roster.own_out(detail) if own else roster.heard_out(proc, detail, now):
+                self._queue(room, Frame(None, text))
+        elif action == "here" and not own:
+            said = json.loads(text)
+            joined, left = roster.heard_here(proc, [(p, bool(part)) for p, part in said["people"]], said["done"], now)
+            for kind, people in (("presence.joined", joined), ("presence.left", left)):
+                for person in people:
+                    self._queue(room, Frame(None, encode({"type": kind, **person})))
+        elif action == "hello" and not own:
+            await self._say_here(room_id, room)
+            return
+        elif action in ("done", "undone"):
+            (roster.done.add if action == "done" else roster.done.discard)(rest)
+        elif action == "done-reset":
+            roster.done.clear()
+        else:
+            return
+        self._recount(room)
+
+    async def _say_here(self, room_id: str, room: _Room) -> None:
+        people: dict[str, list[Person | int]] = {}
+        for member in room.members:
+            entry = people.setdefault(member.public_id, [_person(member), 0])
+            if member.facilitator:
+                entry[0]["role"] = "facilitator"  # type: ignore[index]
+            else:
+                entry[1] = 1
+        said = encode({"people": list(people.values()), "done": sorted(room.roster.done)})
+        await self.publish(room_id, Frame(None, said, audience=f"!here:{self._proc}"))
+
+    async def _beat(self, room_id: str, room: _Room) -> None:
+        """With several processes: restate who is here now and then; forget the silent ones."""
+        await room.ready.wait()
+        while True:
+            await asyncio.sleep(self._beat_seconds)
+            try:
+                await self._say_here(room_id, room)
+            except Exception as error:  # the broker is down: the pump ends and sockets resync
+                log.warning("presence not restated: %s", type(error).__name__)
+            left = room.roster.forget_silent(asyncio.get_running_loop().time(), self._beat_seconds)
+            for person in left:
+                self._queue(room, Frame(None, encode({"type": "presence.left", **person})))
+            if left:
+                self._recount(room)
 
     @staticmethod
     def _flush(room: _Room) -> None:
@@ -312,15 +307,13 @@ class RoomHub:
         if room.tick is not None:
             room.tick.cancel()
             room.tick = None
-        everything, room.pending = room.pending, []
-        if not everything:
+        frames, room.pending = room.pending, []
+        if room.counts_changed:  # after the tick's frames, so after any socket hurried through them
+            room.counts_changed = False
+            frames.append(Frame(None, encode({"type": "done.changed", **room.roster.counts()})))
+        if not frames:
             return
         room.flushed_at = asyncio.get_running_loop().time()
-        # A "done" count frame states the whole count: within a tick only the last one matters
-        # (a join storm otherwise sends everyone one per arrival).
-        counts = [i for i, f in enumerate(everything) if f.seq is None and f.text.startswith(DONE_CHANGED)]
-        stale = set(counts[:-1])
-        frames = [frame for i, frame in enumerate(everything) if i not in stale] if stale else everything
         # Which form of each two-form event a socket gets depends only on whether it is a
         # facilitator and on its author tag, when some event of the tick names that tag
         # (Member.text_for): that pair is its view, found without looking at each event.
@@ -329,8 +322,7 @@ class RoomHub:
         views: dict[tuple[bool, str | None], Batch] = {}
         for member in list(room.members):
             if member.hurried:  # it got the start of this tick early, or entered after it began
-                rest = [frame for i, frame in enumerate(everything) if i >= member.hurried and i not in stale]
-                member.hurried = 0
+                rest, member.hurried = frames[member.hurried:], 0
                 if rest:
                     member.outbox.put(Batch.of(tuple((frame.seq, member.text_for(frame)) for frame in rest)))
                 continue
@@ -341,49 +333,38 @@ class RoomHub:
             member.outbox.put(batch)
 
     @staticmethod
-    def _control(room: _Room, frame: Frame) -> bool:
+    def _control(room: _Room, action: str, public_id: str, text: str) -> bool:
         """Apply a control message to this process's sockets; True when the "done" counts changed."""
-        action, _, public_id = (frame.audience or "")[1:].partition(":")
-        recount = False
         if action == "revoke":
             for member in room.members:
-                if member.facilitator_version is not None and member.facilitator_version < int(frame.text):
+                if member.facilitator_version is not None and member.facilitator_version < int(text):
                     member.outbox.close(CLOSE_REVOKED)
             return False
+        if action == "role":
+            room.roster.set_role(public_id, text)
+        recount = action == "role"
         for member in room.members:
             if member.public_id != public_id:
                 continue
             if action == "remove":
                 member.outbox.close(CLOSE_REMOVED)
             elif action == "role":
-                facilitator = frame.text == "facilitator"
-                recount = recount or member.facilitator != facilitator
-                _count(room, member, -1)
-                member.facilitator = facilitator
-                _count(room, member, 1)
-                if facilitator:  # facilitators are not among those who say they are done
-                    room.done.discard(public_id)
+                room.roster.count(member.public_id, member.facilitator, -1)
+                member.facilitator = text == "facilitator"
+                room.roster.count(member.public_id, member.facilitator, 1)
         return recount
 
 
-def _count(room: _Room, member: Member, step: int) -> None:
-    """Count a socket in (`step` 1) or out (-1) of the room's per-person tallies."""
-    tallies = (room.sockets,) if member.facilitator else (room.sockets, room.participants)
-    for tally in tallies:
-        left = tally.get(member.public_id, 0) + step
-        if left > 0:
-            tally[member.public_id] = left
-        else:
-            tally.pop(member.public_id, None)
+def _parsed_person(text: str) -> Person:
+    person = json.loads(text)
+    person.pop("type", None)
+    return person
 
 
-def _role(member: Member) -> str:
-    return "facilitator" if member.facilitator else "participant"
-
-
-def _person(member: Member) -> dict[str, str | bool]:
+def _person(member: Member) -> Person:
     """A person as presence shows them; `creator` only on the room's creator."""
-    person: dict[str, str | bool] = {"id": member.public_id, "name": member.name, "role": _role(member)}
+    person: Person = {"id": member.public_id, "name": member.name,
+                      "role": "facilitator" if member.facilitator else "participant"}
     if member.creator:
         person["creator"] = True
     return person

@@ -17,9 +17,10 @@ from starlette.routing import Mount, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from . import db, limits, purge, routes, settings as settings_module, ws
+from . import db, i18n, limits, purge, routes, settings as settings_module, ws
 from .ratelimit import Limiter
 from .auth import Tokens
+from .errors import StorageError
 from .hub import RoomHub
 from .pubsub import Broadcast
 from .security import SecurityMiddleware
@@ -39,7 +40,7 @@ def create_app(settings: settings_module.Settings | None = None) -> Starlette:
                                       synchronous=settings.sqlite_synchronous))
     reader = db.make_engine(settings.database_url, immediate=False, synchronous=settings.sqlite_synchronous)
     broadcast = Broadcast(settings.broadcast_url)
-    hub = RoomHub(broadcast)
+    hub = RoomHub(broadcast, beat_seconds=settings.presence_seconds)
     essaim = Essaim(settings, Tokens(settings.secret_key), Service(writer, reader, hub, templates), hub, templates)
 
     @contextlib.asynccontextmanager
@@ -62,13 +63,26 @@ def create_app(settings: settings_module.Settings | None = None) -> Starlette:
                 WebSocketRoute("/rooms/{room_id}/ws", ws.room_socket),
                 Mount("/static", StaticFiles(directory=ROOT / "static"), name="static")],
         middleware=[Middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins)],
-        exception_handlers={HTTPException: _http_error},
+        exception_handlers={HTTPException: _http_error, StorageError: _storage_error},
         lifespan=lifespan,
     )
     app.state.essaim = essaim
     app.state.code_limiter = Limiter(limits.CODE_LOOKUPS_PER_MINUTE)
     app.state.jinja = Jinja2Templates(directory=ROOT / "templates")
     return app
+
+
+async def _storage_error(request: Request, exc: Exception) -> Response:
+    """The database refused (disk full, locked, read-only; logged by the writer): nothing was
+    saved. 503 with the code, not a 500 and a traceback."""
+    code = exc.code if isinstance(exc, StorageError) else "storage.unavailable"
+    if request.url.path.startswith("/api/"):
+        response: Response = routes.api_error(503, code)
+    else:
+        response = Response(i18n.translator(routes.lang_of(request))(f"error.{code}"), 503,
+                            media_type="text/plain; charset=utf-8")
+    response.headers["Retry-After"] = "5"
+    return response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -80,6 +80,11 @@ class Broadcast:
         self.url = url
         self._backend = backend_for(url)
 
+    @property
+    def shared(self) -> bool:
+        """Whether other processes hear this broadcast (anything but `memory://`)."""
+        return not isinstance(self._backend, MemoryBackend)
+
     async def connect(self) -> None:
         await self._backend.connect()
 

@@ -33,6 +33,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("DATABASE_URL", "", "database address (default: sqlite in the data folder)"),
     Spec("BROADCAST_URL", "memory://", "fan-out backend between processes: memory:// (one process) or redis://HOST:PORT/0"),
     Spec("ESSAIM_WORKERS", "1", "server processes; more than one needs BROADCAST_URL=redis://…"),
+    Spec("ESSAIM_PRESENCE_SECONDS", "10", "with several processes, how often each restates who is connected to it; "
+         "one silent three times as long (killed, cut off) is taken as gone"),
     Spec("ESSAIM_SQLITE_SYNCHRONOUS", "FULL", "SQLite `synchronous` pragma: FULL survives power loss, NORMAL only crashes"),
     Spec("ESSAIM_CONTACT", "le service organisateur (à compléter)", "who participants contact about their data"),
     Spec("ESSAIM_RETENTION_DAYS", "90", "days a workshop is kept after its last activity, then erased by the purge "
@@ -69,6 +71,7 @@ class Settings:
     command_burst: int | None = None  # None: limits.COMMAND_BURST
     organiser_passphrase: str = ""  # empty: anyone may open a workshop (see `organisers`)
     workers: int = 1
+    presence_seconds: int = 10
 
     @property
     def secure_cookies(self) -> bool:
@@ -107,6 +110,7 @@ def load(overrides: Mapping[str, str] | None = None, environ: Mapping[str, str] 
         organiser_passphrase=_passphrase(get("ESSAIM_ORGANISER_PASSPHRASE")),
         command_burst=_count(burst, "ESSAIM_COMMAND_BURST", minimum=1) if (burst := get("ESSAIM_COMMAND_BURST")) else None,
         workers=_workers(get("ESSAIM_WORKERS"), get("BROADCAST_URL")),
+        presence_seconds=_count(get("ESSAIM_PRESENCE_SECONDS"), "ESSAIM_PRESENCE_SECONDS", minimum=1),
     )
 
 

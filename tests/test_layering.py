@@ -10,7 +10,8 @@ import pytest
 
 APP = Path(__file__).resolve().parents[1] / "app"
 PURE = ("domain", "phases", "events", "errors", "text", "limits", "protocol", "facilitation", "timer",
-        "room_settings", "visibility", "grouping", "group_commands", "voting", "export", "importer", "capitalise")
+        "room_settings", "visibility", "grouping", "group_commands", "voting", "export", "importer", "capitalise",
+        "presence", "erasure")
 STDLIB = set(sys.stdlib_module_names)
 ALLOWED_THIRD_PARTY = {"protocol": {"pydantic"}, "importer": {"pydantic"}}
 

@@ -1,0 +1,115 @@
+"""What goes to a socket: room frames as the channel carries them, the batches a tick
+sends, each socket's bounded outbox, and the member a socket is in a room.
+
+Channel messages carry `seq`, audience and the split point between an event's two
+forms in a small header (`"42|fac|117|{...}{...}"`), so that no socket has to parse
+JSON to pick its form or to drop what it already has.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from . import limits
+
+FACILITATORS = "fac"
+ONLY = "="  # "=<author tag>": that author alone, facilitators not included (a voter's own dots)
+
+
+@dataclass(frozen=True)
+class Frame:
+    seq: int | None
+    text: str
+    redacted: str | None = None  # what members outside the audience get
+    audience: str | None = None  # None: everyone; "fac"; an author tag; "!…" control
+
+    def pack(self) -> str:
+        split = -1 if self.redacted is None else len(self.text)
+        seq = "-" if self.seq is None else self.seq
+        return f"{seq}|{self.audience or ''}|{split}|{self.text}{self.redacted or ''}"
+
+    @staticmethod
+    def unpack(message: str) -> Frame:
+        seq, audience, split, body = message.split("|", 3)
+        cut = int(split)
+        text, redacted = (body, None) if cut < 0 else (body[:cut], body[cut:])
+        return Frame(None if seq == "-" else int(seq), text, redacted, audience or None)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Frames as one view of a room gets them, encoded once for every socket of that view."""
+
+    parts: tuple[tuple[int | None, str], ...]  # (seq or None, text), in order
+    text: str  # what goes on the wire: the one frame, or a JSON array of them
+    first_seq: int | None  # the lowest and highest seq among the parts, if any
+    last_seq: int | None
+
+    @staticmethod
+    def of(parts: tuple[tuple[int | None, str], ...]) -> Batch:
+        seqs = [seq for seq, _ in parts if seq is not None]
+        text = parts[0][1] if len(parts) == 1 else f"[{','.join(text for _, text in parts)}]"
+        return Batch(parts, text, seqs[0] if seqs else None, seqs[-1] if seqs else None)
+
+
+class Outbox:
+    """A socket's queue of frames to send. Bounded: a reader that stops reading is cut off."""
+
+    def __init__(self, max_frames: int = limits.OUTBOX_MAX_FRAMES) -> None:
+        self._batches: deque[Batch] = deque()
+        self._frames = 0
+        self._max = max_frames
+        self._ready = asyncio.Event()
+        self.overflowed = False
+        self.close_code: int | None = None
+        self.before_push: Callable[[], None] | None = None  # sends the room's pending tick first
+
+    def push(self, seq: int | None, text: str) -> None:
+        """One frame for this socket alone (an answer, a snapshot): after what the room sent before it."""
+        if self.before_push is not None:
+            self.before_push()
+        self.put(Batch(((seq, text),), text, seq, seq))
+
+    def put(self, batch: Batch) -> None:
+        if self._frames >= self._max:
+            self.overflowed = True
+        else:
+            self._batches.append(batch)
+            self._frames += len(batch.parts)
+        self._ready.set()
+
+    def close(self, code: int) -> None:
+        self.close_code = code
+        self._ready.set()
+
+    async def take(self) -> list[Batch]:
+        await self._ready.wait()
+        self._ready.clear()
+        batches = list(self._batches)
+        self._batches.clear()
+        self._frames = 0
+        return batches
+
+
+@dataclass(eq=False)
+class Member:
+    public_id: str
+    name: str
+    author_tag: str = ""
+    facilitator: bool = False
+    outbox: Outbox = field(default_factory=Outbox)
+    creator: bool = False  # the room's creator, shown as the lead facilitator
+    facilitator_version: int | None = None  # the facilitator link version its token carried, if any
+    hurried: int = 0  # how many of the room's pending frames it already got (see `RoomHub.hurry`)
+
+    def text_for(self, frame: Frame) -> str:
+        if frame.redacted is None or frame.audience is None:
+            return frame.text
+        if frame.audience.startswith(ONLY):
+            return frame.text if frame.audience[1:] == self.author_tag else frame.redacted
+        if self.facilitator or frame.audience == self.author_tag:
+            return frame.text
+        return frame.redacted
