@@ -64,7 +64,7 @@ CODES: dict[str, str] = {
     "vote.none": "this participant has no dot on this item to take back",
     "auth.forbidden": "the token is missing, invalid, expired or for another workshop",
     "storage.full": "the server's disk is full; nothing was saved",
-    "storage.unavailable": "the database could not be written; nothing was saved",
+    "storage.unavailable": "the database could not be written (locked past the busy timeout, read-only, I/O error); nothing was saved",
     "server.full": "the server reached its ceiling of simultaneous connections; try again shortly",
     "connection.too_many_per_address": "too many simultaneous connections from this network address",
     "connection.too_many_per_participant": "this person has too many pages open in this workshop",

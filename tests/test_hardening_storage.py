@@ -14,10 +14,12 @@ from __future__ import annotations
 
 import asyncio
 import errno
+import json
 import os
 import sqlite3
 import subprocess
 import sys
+import urllib.error
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, closing
 from pathlib import Path
@@ -116,7 +118,7 @@ def assert_stored(data: Path, room_id: str, seq: int, not_there: list[str]) -> N
 
 
 async def test_a_full_disk_says_storage_full_acknowledges_nothing_and_recovers(small_disk: Path) -> None:
-    async with running(small_disk) as (_, room_id, bob, watcher):
+    async with running(small_disk) as (server, room_id, bob, watcher):
         prompt = bob.first["prompts"][0]["id"]
         first = await answer(bob, add("full-0000", prompt, "avant"))
         assert first["type"] == "idea.added"
@@ -131,6 +133,9 @@ async def test_a_full_disk_says_storage_full_acknowledges_nothing_and_recovers(s
             refused(await answer(bob, frame), "storage.full")
         await heard_nothing_new(watcher, first["seq"])
         assert_stored(small_disk, room_id, first["seq"], [f["op_id"] for f in sent])
+        with pytest.raises(urllib.error.HTTPError) as joining:  # HTTP too: a clear 503, no traceback
+            await asyncio.to_thread(server.join, room_id, "Alice")
+        assert joining.value.code == 503 and json.loads(joining.value.read())["error"] == "storage.full"
         assert not [f for f in bob.frames if f["type"] == "ack"]
 
         ballast.unlink()  # space comes back: the same commands now go through, no restart
