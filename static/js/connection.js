@@ -21,7 +21,10 @@
  *
  * A ping that gets no answer within PONG_WITHIN_MS gives the socket up at once:
  * on a dead network a close handshake never completes, and waiting for the
- * browser's `close` event would add its own long timeout to the outage.
+ * browser's `close` event would add its own long timeout to the outage. A new
+ * socket gets the same deadline for its first frame (the snapshot or catch-up):
+ * a handshake into a dead network may hang for minutes, and meanwhile nothing,
+ * not even the browser's `online` event, would start another one.
  */
 
 /** Refusals that mean "not now" rather than "no": the op stays queued and is sent again. */
@@ -101,6 +104,8 @@ export class Connection {
     socket.addEventListener("message", (message) => this.receive(String(message.data)));
     socket.addEventListener("close", (event) => this.closed(socket, event.code, opened));
     socket.addEventListener("error", () => socket.close());
+    clearTimeout(this.pongTimer);
+    this.pongTimer = setTimeout(() => this.giveUp(), PONG_WITHIN_MS); // until the first frame comes
   }
 
   /** The snapshot or catch-up was applied: the room is current, so send what waits. */
@@ -218,7 +223,7 @@ export class Connection {
   giveUp() {
     const socket = this.socket;
     if (!socket) return;
-    this.closed(socket, CLOSE_ABNORMAL, true);
+    this.closed(socket, CLOSE_ABNORMAL, true); // silence is not a refusal: `opened` as far as 4001 goes
     socket.close();
   }
 

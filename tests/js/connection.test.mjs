@@ -195,6 +195,22 @@ describe("a ping with no answer", () => {
     assert.equal(FakeSocket.made.length, 2);
   });
 
+  test("a handshake that hangs (into a dead network) gets the same deadline, then another try", () => {
+    const { conn, seen } = connection();
+    const hanging = FakeSocket.made[0]; // never opens, never closes
+    conn.reconnectNow(); // the `online` event: nothing to do while a socket is on its way
+    assert.equal(FakeSocket.made.length, 1);
+    mock.timers.tick(PONG_WITHIN_MS);
+    assert.equal(seen.statuses.at(-1), "offline");
+    assert.equal(hanging.closeCalls, 1);
+    mock.timers.tick(1000);
+    assert.equal(FakeSocket.made.length, 2);
+    online(conn);
+    mock.timers.tick(PONG_WITHIN_MS); // heard from: no deadline left until the next ping
+    assert.equal(seen.statuses.at(-1), "online");
+    assert.deepEqual(seen.ended, []);
+  });
+
   test("an answer in time keeps the socket", () => {
     const { conn, seen } = connection();
     const socket = online(conn);

@@ -12,6 +12,8 @@ too polite: a phone that loses its signal sends nothing at all. Modes:
 - `close_mid_frame`: let the next client -> server websocket data frame (text or binary;
   pings and pongs still pass) through only as far as its header and a few payload bytes,
   then end both sides with a FIN and forward nothing more (a phone that hangs up mid-send).
+  It is for the links open when it is set: the ones opened afterwards pass, so the
+  client's reconnection gets through.
 
 `set_mode` applies to the links already open and to the ones opened afterwards.
 A damaged link never heals: `set_mode("pass")` only lets new connections through,
@@ -91,12 +93,14 @@ def _frame_header(buf: bytes) -> tuple[int, int, int] | None:
     return header_length, opcode, length
 
 
-class _Link:
+class Link:
     """One client connection and its upstream twin: a reading and a writing task each way,
-    with a queue between them so that a delay holds bytes without holding the reading."""
+    with a queue between them so that a delay holds bytes without holding the reading.
+    `first`: what was already read from the client (by a proxy that sniffed it)."""
 
     def __init__(self, client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
-                 upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter], latency: float) -> None:
+                 upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter], latency: float,
+                 first: bytes = b"") -> None:
         self.client_reader, self.client_writer = client
         self.upstream_reader, self.upstream_writer = upstream
         self.drop_up = False  # client -> server
@@ -108,7 +112,7 @@ class _Link:
         self.frames = _ClientFrames()
         up: asyncio.Queue[Item] = asyncio.Queue()
         down: asyncio.Queue[Item] = asyncio.Queue()
-        self.tasks = [asyncio.create_task(self._read(self.client_reader, up, up=True)),
+        self.tasks = [asyncio.create_task(self._read(self.client_reader, up, up=True, first=first)),
                       asyncio.create_task(self._write(up, self.upstream_writer)),
                       asyncio.create_task(self._read(self.upstream_reader, down, up=False)),
                       asyncio.create_task(self._write(down, self.client_writer))]
@@ -130,23 +134,24 @@ class _Link:
         for task in self.tasks:
             task.cancel()
 
+    def close(self) -> None:
+        """End both sides now with a FIN (an orderly close of the TCP connections)."""
+        for writer in (self.client_writer, self.upstream_writer):
+            writer.close()
+        for task in self.tasks:
+            task.cancel()
+
     def _dropping(self, up: bool) -> bool:
         return self.cut or (self.drop_up if up else self.drop_down)
 
     async def _read(self, reader: asyncio.StreamReader, queue: asyncio.Queue[Item],
-                    *, up: bool) -> None:
+                    *, up: bool, first: bytes = b"") -> None:
         loop = asyncio.get_running_loop()
         try:
+            if first:
+                self._forward(first, queue, up)
             while data := await reader.read(CHUNK):
-                if self._dropping(up):
-                    continue  # swallowed: no error, no FIN, nothing
-                cut_at = self.frames.cut_point(data, self.cut_next_frame) if up else None
-                if cut_at is not None:
-                    self.cut = True  # from now on both ways drop what they read
-                    queue.put_nowait((loop.time() + self.delay, data[:cut_at]))
-                    queue.put_nowait((loop.time() + self.delay, _CUT))
-                    continue
-                queue.put_nowait((loop.time() + self.delay, data))
+                self._forward(data, queue, up)
             # An orderly close is passed on as one, unless the link drops (a blackhole sends no FIN).
             queue.put_nowait((loop.time() + self.delay, _STOP if self._dropping(up) else _EOF))
         except (ConnectionError, OSError, RuntimeError):
@@ -154,6 +159,18 @@ class _Link:
                 queue.put_nowait((loop.time(), _STOP))
                 return
             self.reset()
+
+    def _forward(self, data: bytes, queue: asyncio.Queue[Item], up: bool) -> None:
+        if self._dropping(up):
+            return  # swallowed: no error, no FIN, nothing
+        due = asyncio.get_running_loop().time() + self.delay
+        cut_at = self.frames.cut_point(data, self.cut_next_frame) if up else None
+        if cut_at is None:
+            queue.put_nowait((due, data))
+            return
+        self.cut = True  # from now on both ways drop what they read
+        queue.put_nowait((due, data[:cut_at]))
+        queue.put_nowait((due, _CUT))
 
     async def _write(self, queue: asyncio.Queue[Item], writer: asyncio.StreamWriter) -> None:
         loop = asyncio.get_running_loop()
@@ -198,7 +215,7 @@ class Proxy:
         self.latency = latency  # seconds each way in `latency` mode
         self.mode: Mode = "pass"
         self.port = 0
-        self._links: set[_Link] = set()
+        self._links: set[Link] = set()
         self._handlers: set[asyncio.Task[None]] = set()
         self._server: asyncio.Server | None = None
 
@@ -250,8 +267,8 @@ class Proxy:
         except OSError:
             _abort_with_rst(writer)
             return
-        link = _Link((reader, writer), upstream, self.latency)
-        link.apply(self.mode)
+        link = Link((reader, writer), upstream, self.latency)
+        link.apply("pass" if self.mode == "close_mid_frame" else self.mode)
         self._links.add(link)
         await asyncio.gather(*link.tasks, return_exceptions=True)
         self._links.discard(link)

@@ -10,6 +10,10 @@ to the room; anything else is plain HTTP.
   passes, so a page can be reloaded "offline" and keep running its own code.
 - `cut(everything=True)` refuses plain HTTP too.
 - `restore()` lets everything through again.
+- `set_mode(mode)` makes the websockets misbehave as `proxy.Proxy`'s modes say (`latency`,
+  `blackhole`, `close_mid_frame`, `reset`…), the open ones and the new ones; plain HTTP
+  is not affected. `set_mode("pass")` lets new websockets through unharmed (a damaged
+  one never heals).
 
 The proxy runs its own event loop in a daemon thread; the tests stay synchronous.
 """
@@ -22,6 +26,7 @@ from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from .proxy import Link, Mode
 from .server import free_port
 
 _CHUNK = 64 * 1024
@@ -29,20 +34,24 @@ T = TypeVar("T")
 
 
 @dataclass(eq=False)  # kept in a set by identity
-class _Link:
-    websocket: bool
+class _Plain:
+    """A plain HTTP connection: bytes pass both ways, untouched."""
+
     writers: list[asyncio.StreamWriter] = field(default_factory=list)
 
 
 class BrowserProxy:
-    def __init__(self, target_port: int, port: int | None = None) -> None:
+    def __init__(self, target_port: int, port: int | None = None, latency: float = 0.3) -> None:
         self.target_port = target_port
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.websockets_cut = False
         self.everything_cut = False
         self.websockets_opened = 0
-        self._links: set[_Link] = set()
+        self.mode: Mode = "pass"
+        self.latency = latency  # seconds each way in `latency` mode
+        self._links: set[_Plain] = set()
+        self._websockets: set[Link] = set()
         self._loop = asyncio.new_event_loop()
         self._server: asyncio.base_events.Server | None = None
         self._thread = threading.Thread(target=self._loop.run_forever, name="browser-proxy", daemon=True)
@@ -70,6 +79,9 @@ class BrowserProxy:
     def restore(self) -> None:
         self._call(self._restore())
 
+    def set_mode(self, mode: Mode) -> None:
+        self._call(self._set_mode(mode))
+
     @property
     def open_websockets(self) -> int:
         return self._call(self._count_websockets())
@@ -87,20 +99,28 @@ class BrowserProxy:
             self._server.close()
         for link in list(self._links):
             self._close(link)
+        for websocket in list(self._websockets):
+            websocket.close()
 
     async def _cut(self, everything: bool) -> None:
         self.websockets_cut = True
         self.everything_cut = everything
-        for link in list(self._links):
-            if link.websocket or everything:
-                self._close(link)
+        for websocket in list(self._websockets):
+            websocket.close()
+        for link in list(self._links) if everything else []:
+            self._close(link)
+
+    async def _set_mode(self, mode: Mode) -> None:
+        self.mode = mode
+        for websocket in list(self._websockets):
+            websocket.apply(mode)
 
     async def _restore(self) -> None:
         self.websockets_cut = False
         self.everything_cut = False
 
     async def _count_websockets(self) -> int:
-        return sum(1 for link in self._links if link.websocket)
+        return len(self._websockets)
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
@@ -117,15 +137,28 @@ class BrowserProxy:
         except OSError:
             writer.close()
             return
-        link = _Link(is_websocket, [writer, up_writer])
-        self._links.add(link)
         if is_websocket:
-            self.websockets_opened += 1
+            await self._serve_websocket((reader, writer), (up_reader, up_writer), first)
+            return
+        link = _Plain([writer, up_writer])
+        self._links.add(link)
         up_writer.write(first)
         await asyncio.gather(self._pipe(reader, up_writer, link), self._pipe(up_reader, writer, link))
         self._links.discard(link)
 
-    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, link: _Link) -> None:
+    async def _serve_websocket(self, client: tuple[asyncio.StreamReader, asyncio.StreamWriter],
+                               upstream: tuple[asyncio.StreamReader, asyncio.StreamWriter], first: bytes) -> None:
+        self.websockets_opened += 1
+        websocket = Link(client, upstream, self.latency, first=first)
+        # As `Proxy` does: a cut mid-frame is for the sockets open when it was asked for.
+        websocket.apply("pass" if self.mode == "close_mid_frame" else self.mode)
+        self._websockets.add(websocket)
+        await asyncio.gather(*websocket.tasks, return_exceptions=True)
+        self._websockets.discard(websocket)
+        for side in (client[1], upstream[1]):
+            side.close()
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, link: _Plain) -> None:
         try:
             while data := await reader.read(_CHUNK):
                 writer.write(data)
@@ -136,7 +169,7 @@ class BrowserProxy:
             self._close(link)
 
     @staticmethod
-    def _close(link: _Link) -> None:
+    def _close(link: _Plain) -> None:
         for writer in link.writers:
             if not writer.is_closing():
                 writer.close()
