@@ -107,7 +107,7 @@ async def import_form(request: Request) -> Response:
         return render(request, "home.html", 413, **home, import_error=Rejection("text.too_long", {
             "field": "file", "max": importer.FILE_MAX_BYTES}))
     raw, fields = uploaded
-    if (refused := organisers.refusal(request, fields.get(organisers.FORM_FIELD))) is not None:
+    if (refused := await organisers.refusal(request, fields.get(organisers.FORM_FIELD))) is not None:
         return render(request, "home.html", organisers.status(refused), **home,
                       import_error=refused)
     created = await essaim.service.import_document(raw, fields.get("name") or "Animation")
@@ -121,7 +121,7 @@ async def import_form(request: Request) -> Response:
 async def api_import(request: Request) -> Response:
     """`POST /api/rooms/import?name=…` with the export as the JSON body: like `POST /api/rooms`."""
     essaim = essaim_of(request)
-    if (refused := organisers.refusal(request, organisers.from_header(request.headers))) is not None:
+    if (refused := await organisers.refusal(request, organisers.from_header(request.headers))) is not None:
         return api_error(organisers.status(refused), refused.code)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return api_error(415, "protocol.invalid", field="content-type")
@@ -136,7 +136,7 @@ async def api_capitalise(request: Request) -> Response:
     """`POST /api/rooms/capitalise?name=…` with `{"title": "…", "sources": [{"label": "Groupe A",
     "document": {…an export…}}, …]}`: one new workshop from several (see `capitalise`)."""
     essaim = essaim_of(request)
-    if (refused := organisers.refusal(request, organisers.from_header(request.headers))) is not None:
+    if (refused := await organisers.refusal(request, organisers.from_header(request.headers))) is not None:
         return api_error(organisers.status(refused), refused.code)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return api_error(415, "protocol.invalid", field="content-type")
@@ -173,7 +173,7 @@ async def capitalise_form(request: Request) -> Response:
         sources = [(Path(u.filename or "").stem or f"Groupe {n + 1}", await u.read(importer.FILE_MAX_BYTES + 1))
                    for n, u in enumerate(uploads)]
         fields = {k: v for k, v in form.items() if isinstance(v, str)}
-    if (refusal := organisers.refusal(request, fields.get(organisers.FORM_FIELD))) is not None:
+    if (refusal := await organisers.refusal(request, fields.get(organisers.FORM_FIELD))) is not None:
         return refused(organisers.status(refusal), refusal)
     merged = await asyncio.to_thread(capitalise.merge, sources, title=fields.get("title") or "Capitalisation",
                                      now=time.time())

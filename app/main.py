@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -27,6 +28,9 @@ from .security import SecurityMiddleware
 from .service import Service
 from .web import Essaim
 from .workshop_templates import load_all
+
+if TYPE_CHECKING:
+    from .ratelimit_redis import RedisLimiter
 
 ROOT = Path(__file__).resolve().parent.parent
 log = logging.getLogger("essaim")
@@ -67,9 +71,18 @@ def create_app(settings: settings_module.Settings | None = None) -> Starlette:
         lifespan=lifespan,
     )
     app.state.essaim = essaim
-    app.state.code_limiter = Limiter(limits.CODE_LOOKUPS_PER_MINUTE)
+    app.state.code_limiter = code_limiter(settings)
     app.state.jinja = Jinja2Templates(directory=ROOT / "templates")
     return app
+
+
+def code_limiter(settings: settings_module.Settings) -> Limiter | RedisLimiter:
+    """Short-code lookups and organiser passphrase attempts per address: in Redis when
+    several processes may serve one guesser (see `ratelimit_redis`), else in memory."""
+    if settings.broadcast_url.startswith(("redis://", "rediss://")):
+        from .ratelimit_redis import RedisLimiter, client_for  # redis-py is optional
+        return RedisLimiter(client_for(settings.broadcast_url), "lookups", limits.CODE_LOOKUPS_PER_MINUTE)
+    return Limiter(limits.CODE_LOOKUPS_PER_MINUTE)
 
 
 async def _storage_error(request: Request, exc: Exception) -> Response:

@@ -51,12 +51,12 @@ def status(refused: Rejection) -> int:
     return 429 if refused.code == "room.create_rate_limited" else 403
 
 
-def refusal(request: Request, offered: str | None) -> Rejection | None:
+async def refusal(request: Request, offered: str | None) -> Rejection | None:
     """None when this request may open a workshop; attempts are rate limited per address."""
     settings: Settings = request.app.state.essaim.settings
     if not required(settings):
         return None
     client = request.client.host if request.client else "?"
-    if not request.app.state.code_limiter.allow(f"organiser:{client}"):  # guessing it takes forever
+    if not await request.app.state.code_limiter.admit(f"organiser:{client}"):  # guessing it takes forever
         return Rejection("room.create_rate_limited")
     return None if may_create(settings, offered) else Rejection("room.create_forbidden")

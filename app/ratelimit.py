@@ -1,5 +1,8 @@
 """Rate limits in memory (one process): a sliding window and token buckets.
 
+`ratelimit_redis` holds the same limits in Redis for several processes; callers use the
+async faces (`Limiter.admit`, `Buckets.wait`) that both share.
+
 `Limiter` counts hits in the last minute (short-code lookups per address).
 `Bucket` lets a burst through at once, then a steady rate: people type in bursts
 (three ideas, then a pause), scripts do not pause. `Buckets` keeps one bucket
@@ -33,6 +36,9 @@ class Limiter:
         if len(self._hits) > self.max_keys:  # forget idle keys rather than grow without bound
             self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - 60}
         return True
+
+    async def admit(self, key: str) -> bool:
+        return self.allow(key)
 
 
 class Bucket:
@@ -73,6 +79,9 @@ class Buckets:
                 self._buckets = {k: b for k, b in self._buckets.items() if not b.full()}
             bucket = self._buckets[key] = Bucket(self.burst, self.per_second, self.clock)
         return bucket.take()
+
+    async def wait(self, key: Hashable) -> float:
+        return self.take(key)
 
     def __len__(self) -> int:
         return len(self._buckets)

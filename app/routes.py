@@ -108,7 +108,7 @@ async def create_room_form(request: Request) -> Response:
     essaim, form = essaim_of(request), await read_form(request)
     if form is None:
         return render(request, "home.html", 413, templates=essaim.templates.values())
-    if (refused := organisers.refusal(request, form.get(organisers.FORM_FIELD))) is not None:
+    if (refused := await organisers.refusal(request, form.get(organisers.FORM_FIELD))) is not None:
         kept = {k: v for k, v in form.items() if k != organisers.FORM_FIELD}  # never echo the passphrase
         return render(request, "home.html", organisers.status(refused),
                       templates=essaim.templates.values(), error=refused, form=kept)
@@ -206,7 +206,7 @@ async def join_by_code(request: Request) -> Response:
     """Short codes lead to an open room's join page; lookups are rate limited per address."""
     essaim, form = essaim_of(request), await read_form(request)
     client = request.client.host if request.client else "?"
-    if not request.app.state.code_limiter.allow(client):
+    if not await request.app.state.code_limiter.admit(client):
         return render(request, "home.html", 429, templates=essaim.templates.values(),
                       code_error=Rejection("code.rate_limited"))
     code = "".join(ch for ch in (form or {}).get("code", "").upper() if ch.isalnum())[:12]
@@ -306,7 +306,7 @@ def rejection_response(rejection: Rejection) -> JSONResponse:
 
 async def api_create_room(request: Request) -> Response:
     essaim = essaim_of(request)
-    if (refused := organisers.refusal(request, organisers.from_header(request.headers))) is not None:
+    if (refused := await organisers.refusal(request, organisers.from_header(request.headers))) is not None:
         return api_error(organisers.status(refused), refused.code)
     body = await read_json(request, CreateRoom)
     if isinstance(body, Response):

@@ -190,7 +190,7 @@ async def _handle(raw: str | bytes, service: Service, who: Identity, member: Mem
 
     def reply(text: str, seq: int | None = None) -> None:
         member.outbox.push(seq, text)
-    if (limited := throttle.check(frame)) is not None:  # nothing runs, nothing is stored
+    if (limited := await throttle.check(frame)) is not None:  # nothing runs, nothing is stored
         reply(encode(error_frame(limited, getattr(frame, "op_id", None))))
     elif isinstance(frame, Rejection):
         reply(encode(error_frame(frame)))

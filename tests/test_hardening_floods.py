@@ -51,54 +51,54 @@ def refused(socket: Socket) -> tuple[int, str]:
 
 # -- the buckets, with a fake clock: exact schedules, no sleeping ---------------------------
 
-def test_fifty_people_each_adding_three_ideas_within_ten_seconds_all_pass() -> None:
+async def test_fifty_people_each_adding_three_ideas_within_ten_seconds_all_pass() -> None:
     clock, rng = FakeClock(), random.Random(8)
     guards = Guards(4000, 1000, clock)
     throttles = [guards.throttle("room", f"person-{i}") for i in range(50)]
     schedule = sorted((rng.uniform(0, 10), i) for i in range(50) for _ in range(3))
     for at, i in schedule:
         clock.now = 1000.0 + at
-        assert throttles[i].check(IDEA) is None
+        assert await throttles[i].check(IDEA) is None
 
 
-def test_a_script_at_a_hundred_commands_per_second_is_cut_to_the_steady_rate() -> None:
+async def test_a_script_at_a_hundred_commands_per_second_is_cut_to_the_steady_rate() -> None:
     clock = FakeClock()
     guards = Guards(4000, 1000, clock)
     script, neighbour = guards.throttle("room", "script"), guards.throttle("room", "neighbour")
     outcomes = []
     for tick in range(300):  # 3 seconds at 100/s
         clock.now = 1000.0 + tick / 100
-        outcomes.append(script.check(IDEA))
+        outcomes.append(await script.check(IDEA))
     passed = sum(o is None for o in outcomes)
     assert passed <= limits.COMMAND_BURST + 3 * limits.COMMANDS_PER_SECOND + 1
     assert passed >= limits.COMMAND_BURST  # the burst itself is not refused
     limited = [o for o in outcomes if o is not None]
     assert {o.code for o in limited} == {"command.rate_limited"}
     assert all(0 < o.params["retry_after"] <= 1 / limits.COMMANDS_PER_SECOND + 0.1 for o in limited)
-    assert neighbour.check(IDEA) is None  # one person's flood is theirs alone
+    assert await neighbour.check(IDEA) is None  # one person's flood is theirs alone
 
 
-def test_all_tabs_of_one_person_share_one_bucket_but_pings_do_not_spend_it() -> None:
+async def test_all_tabs_of_one_person_share_one_bucket_but_pings_do_not_spend_it() -> None:
     clock = FakeClock()
     guards = Guards(4000, 1000, clock)
     tab1, tab2 = guards.throttle("room", "p"), guards.throttle("room", "p")
     for _ in range(limits.COMMAND_BURST // 2):
-        assert tab1.check(IDEA) is None and tab2.check(IDEA) is None
-    assert tab1.check(IDEA) is not None and tab2.check(IDEA) is not None
-    assert tab1.check(PING) is None  # the page can still tell it is alive
+        assert await tab1.check(IDEA) is None and await tab2.check(IDEA) is None
+    assert await tab1.check(IDEA) is not None and await tab2.check(IDEA) is not None
+    assert await tab1.check(PING) is None  # the page can still tell it is alive
     for _ in range(limits.FRAME_BURST):
-        tab2.check(PING)
-    assert tab2.check(PING) is not None and tab2.check(Rejection("protocol.invalid_json")) is not None
+        await tab2.check(PING)
+    assert await tab2.check(PING) is not None and await tab2.check(Rejection("protocol.invalid_json")) is not None
     clock.now += 1 / limits.COMMANDS_PER_SECOND
-    assert tab1.check(IDEA) is None
+    assert await tab1.check(IDEA) is None
 
 
-def test_idle_buckets_are_forgotten() -> None:
+async def test_idle_buckets_are_forgotten() -> None:
     clock = FakeClock()
     guards = Guards(4000, 1000, clock)
     guards.commands.max_keys = 100
     for i in range(1000):
-        guards.throttle("room", f"p{i}").check(IDEA)
+        await guards.throttle("room", f"p{i}").check(IDEA)
         clock.now += limits.COMMAND_BURST / limits.COMMANDS_PER_SECOND / 50
     assert len(guards.commands) <= 100 + 1
 

@@ -1,6 +1,7 @@
 """Two Essaim processes on one database and one Redis serve one room: presence and "done"
-counts are the room's, not a process's; a process killed with -9 is forgotten by the other,
-and its clients, sent there, catch up with nothing lost and nothing twice.
+counts are the room's, not a process's; so are the rate limits of a person or an address;
+a process killed with -9 is forgotten by the other, and its clients, sent there, catch up
+with nothing lost and nothing twice.
 
 Needs `redis-server` (installed by .ci/test); skipped without it.
 """
@@ -10,11 +11,14 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import time
 from pathlib import Path
 
 import pytest
 
-from tests.support.server import Server
+from app import limits
+from app.ratelimit_redis import RedisBuckets, RedisLimiter, client_for
+from tests.support.server import Server, free_port
 from tests.test_redis import Redis, redis_server  # noqa: F401  (a fixture)
 from tests.test_redis import pytestmark as redis_marks
 from tests.test_server import Frame, Peer, add, open_peer, read_stored
@@ -52,8 +56,8 @@ def present_names(peer: Peer) -> set[str]:
     return set(names.values())
 
 
-def start_pair(data: Path, redis: Redis) -> tuple[Server, Server]:
-    env = {"BROADCAST_URL": redis.url, "ESSAIM_COMMAND_BURST": "1000", "ESSAIM_PRESENCE_SECONDS": BEAT}
+def start_pair(data: Path, redis: Redis, burst: int = 1000) -> tuple[Server, Server]:
+    env = {"BROADCAST_URL": redis.url, "ESSAIM_COMMAND_BURST": str(burst), "ESSAIM_PRESENCE_SECONDS": BEAT}
     return Server(data, **env).start(), Server(data, **env).start()
 
 
@@ -174,3 +178,53 @@ async def test_killing_one_process_sends_its_clients_to_the_other_and_nothing_is
     finally:
         first.stop()
         second.kill()
+
+
+# -- rate limits that hold across processes ----------------------------------------------------
+
+async def test_a_persons_bucket_and_an_addresss_window_are_shared_by_every_process(
+        redis_server: Redis) -> None:  # noqa: F811
+    here, there = client_for(redis_server.url), client_for(redis_server.url)  # two processes' clients
+    buckets = [RedisBuckets(client, "commands", 10, 2.0) for client in (here, there)]
+    waits = [await buckets[k % 2].wait(("room", "ana")) for k in range(20)]
+    assert waits[:10] == [0.0] * 10 and all(w > 0 for w in waits[10:])  # one burst of 10, not two
+    assert 0 < waits[-1] <= 0.5
+    assert await buckets[1].wait(("room", "bob")) == 0.0  # Ana's flood is hers alone
+    windows = [RedisLimiter(client, "lookups", 4) for client in (here, there)]
+    allowed = [await windows[k % 2].admit("192.0.2.7") for k in range(8)]
+    assert allowed == [True] * 4 + [False] * 4
+    await here.aclose()
+    await there.aclose()
+
+
+async def test_without_redis_the_limits_fall_back_on_the_process(caplog: pytest.LogCaptureFixture) -> None:
+    nobody = client_for(f"redis://127.0.0.1:{free_port()}/0")  # nothing listens there
+    bucket, window = RedisBuckets(nobody, "commands", 3, 1.0), RedisLimiter(nobody, "lookups", 2)
+    assert [await bucket.wait("ana") == 0.0 for _ in range(4)] == [True, True, True, False]
+    assert [await window.admit("192.0.2.7") for _ in range(3)] == [True, True, False]
+    assert "counted in this process only" in caplog.text
+
+
+async def test_one_person_flooding_from_tabs_on_two_processes_gets_one_burst(
+        tmp_path: Path, redis_server: Redis) -> None:  # noqa: F811
+    first, second = start_pair(tmp_path / "data", redis_server, burst=limits.COMMAND_BURST)
+    try:
+        created = await asyncio.to_thread(first.create_room)
+        room_id = created["id"]
+        token = await asyncio.to_thread(first.join, room_id, "Script")
+        tabs = [await open_peer(first, room_id, token), await open_peer(second, room_id, token)]
+        prompt = tabs[0].first["prompts"][0]["id"]
+        started = time.monotonic()
+        for k in range(limits.COMMAND_BURST):  # each tab alone sends a whole burst
+            for n, tab in enumerate(tabs):
+                await tab.send(add(f"tab{n}-flood-{k:04d}", prompt, f"flot {n} {k}"))
+        replies = [await tab.reply(f"tab{n}-flood-{k:04d}") for k in range(limits.COMMAND_BURST)
+                   for n, tab in enumerate(tabs)]
+        elapsed = time.monotonic() - started
+        passed = sum(r["type"] == "idea.added" for r in replies)
+        refused = {r["code"] for r in replies if r["type"] == "error"}
+        assert refused == {"command.rate_limited"}
+        assert limits.COMMAND_BURST <= passed <= limits.COMMAND_BURST + elapsed * limits.COMMANDS_PER_SECOND + 1
+    finally:
+        first.stop()
+        second.stop()
