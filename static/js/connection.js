@@ -13,11 +13,12 @@
  * socket is open and never queued. A close with code 4003 (this person was
  * removed from the room) ends the connection for good: no reconnection.
  * A close with 4001 (the facilitator link this browser used was regenerated)
- * is followed by one reconnection at once, since this browser's cookie may be
- * the fresh one (the browser that regenerated got it); when that handshake is
- * refused, the old identity is gone for good and the connection ends too,
- * rather than knocking on a closed door forever. Its queue is kept: reopened
- * with the new link, the same person sends it and the op_ids keep it harmless.
+ * is followed by reconnections as after any cut, since this browser's cookie
+ * may be the fresh one (the browser that regenerated gets it, in the answer
+ * that may arrive just after the close); when REFUSALS_AFTER_4001 handshakes
+ * in a row are refused, the old identity is gone for good and the connection
+ * ends too, rather than knocking on a closed door forever. Its queue is kept:
+ * reopened with the new link, the same person sends it, harmlessly (op_ids).
  *
  * A ping that gets no answer within PONG_WITHIN_MS gives the socket up at once:
  * on a dead network a close handshake never completes, and waiting for the
@@ -39,6 +40,8 @@ export const CLOSE_REMOVED = 4003;
 export const CLOSE_REVOKED = 4001;
 /** What the browser reports for a socket that ended without a close frame (or never opened). */
 const CLOSE_ABNORMAL = 1006;
+/** Two, not one: a single refusal may be a network blip, or the fresh cookie not there yet. */
+const REFUSALS_AFTER_4001 = 2;
 
 /** @typedef {"connecting" | "online" | "offline"} Status */
 /** @typedef {{op_id: string, type: string, [key: string]: unknown}} Op */
@@ -72,8 +75,10 @@ export class Connection {
     this.attempt = 0;
     /** Removed from the room, or its facilitator rights revoked: never connect again. */
     this.ended = false;
-    /** Closed with 4001: the next handshake says whether this browser's identity still holds. */
+    /** Closed with 4001: the next handshakes say whether this browser's identity still holds. */
     this.revoked = false;
+    /** Handshakes refused (never opened) in a row since the 4001. */
+    this.refusals = 0;
     /** @type {ReturnType<typeof setTimeout> | undefined} */ this.retryTimer = undefined;
     /** @type {ReturnType<typeof setInterval> | undefined} */ this.pingTimer = undefined;
     /** @type {ReturnType<typeof setTimeout> | undefined} */ this.pongTimer = undefined;
@@ -235,17 +240,21 @@ export class Connection {
       return;
     }
     if (this.revoked && !opened) {
-      this.end(CLOSE_REVOKED); // the handshake after a 4001 was refused: this identity is gone
-      return;
+      this.refusals += 1;
+      if (this.refusals >= REFUSALS_AFTER_4001) {
+        this.end(CLOSE_REVOKED); // refused again and again since the 4001: this identity is gone
+        return;
+      }
+    } else {
+      this.revoked = code === CLOSE_REVOKED;
+      this.refusals = 0;
     }
-    this.revoked = code === CLOSE_REVOKED;
     clearInterval(this.pingTimer);
     clearTimeout(this.pongTimer);
     this.ready = false;
     this.socket = null;
     const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** this.attempt);
-    // Jitter: no thundering herd. After a 4001, at once: the answer decides, and the door is open or shut.
-    const delay = this.revoked ? 0 : Math.round(ceiling / 2 + Math.random() * (ceiling / 2));
+    const delay = Math.round(ceiling / 2 + Math.random() * (ceiling / 2)); // jitter: no thundering herd
     this.attempt += 1;
     this.options.onStatus("offline", delay);
     this.retryTimer = setTimeout(() => this.connect(), delay);

@@ -302,6 +302,44 @@ def test_a_frame_cut_in_the_middle_is_sent_again_once(
     page.context.close()
 
 
+# -- a connection that must not come back ------------------------------------------------------
+
+
+def test_a_browser_whose_facilitator_link_was_regenerated_stops_and_says_so(
+        session: Session, lossy: BrowserProxy, proxy: BrowserProxy, server: Server, host: Page,
+        open_room: dict[str, str]) -> None:
+    leaked = session.page(**PHONE)  # someone the link leaked to
+    leaked.goto(open_room["facilitator_url"].replace(proxy.url, lossy.url))
+    expect(leaked.locator("#connection")).to_have_text("Connecté")
+    expect(leaked.locator("#me .badge")).to_have_text("animation")
+    opened = lossy.websockets_opened
+    # The creator regenerates the link (as the invite dialog does): this browser gets a fresh cookie.
+    regenerated = host.request.post(f"{server.url}/rooms/{open_room['id']}/facilitator-link/regenerate",
+                                    headers={"origin": server.url})
+    assert regenerated.ok, regenerated.text()
+
+    notice = leaked.locator("#revoked")
+    expect(notice).to_be_visible()
+    expect(notice).to_be_focused()
+    expect(notice).to_contain_text("Le lien d’animation a été renouvelé")
+    expect(leaked.locator("#connection")).to_have_text("Plus connecté")
+    # Two tries (its cookie might have been the fresh one, a refusal might have been a blip), no more:
+    # the backoff would have knocked twice more by now.
+    assert lossy.websockets_opened == opened + 2
+    leaked.wait_for_timeout(1500)
+    assert lossy.websockets_opened == opened + 2
+    screenshot(leaked, "phone-facilitator-link-revoked", full_page=False)
+    # The creator's page went through the same 4001 and came back with its fresh cookie.
+    expect(host.locator("#connection")).to_have_text("Connecté")
+    expect(host.locator("#me .badge")).to_have_text("animation")
+    add_idea(host, 0, "Toujours aux commandes")
+    expect(card(host, "Toujours aux commandes")).not_to_contain_text("Pas encore envoyée")
+
+    leaked.get_by_role("link", name="Recharger la page").click()
+    expect(leaked.get_by_role("button", name="Rejoindre l’atelier")).to_be_visible()
+    leaked.context.close()
+
+
 def test_only_our_server_was_contacted(session: Session, server: Server, proxy: BrowserProxy,
                                        lossy: BrowserProxy) -> None:
     assert session.log.foreign_requests({server.url, proxy.url, lossy.url}) == []
