@@ -71,3 +71,31 @@ async def test_two_processes_race_on_one_room_and_no_budget_is_beaten(tmp_path: 
         for server in servers:
             server.stop()
         redis_server.stop()
+
+
+def test_the_backup_command_points_to_pg_dump_and_the_purge_command_works(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    from sqlalchemy import text
+    from starlette.testclient import TestClient
+
+    from app import cli, purge
+    from app.main import create_app
+    from tests.conftest import ORIGIN, Room, make_settings
+
+    url = fresh_postgres_database()
+    data = tmp_path / "data"
+    with TestClient(create_app(make_settings(data, DATABASE_URL=url)), base_url=ORIGIN) as client:
+        old, kept = Room(client), Room(client)
+        with client.app.state.essaim.service.writer.engine.begin() as db:  # type: ignore[attr-defined]
+            db.execute(text("UPDATE room SET updated_at = :at WHERE id = :id"),
+                       {"at": time.time() - 91 * purge.DAY, "id": old.id})
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert cli.main(["backup", str(tmp_path / "copy.sqlite3"), "--data-dir", str(data)]) != 0
+    assert "pg_dump" in capsys.readouterr().err
+    assert not (tmp_path / "copy.sqlite3").exists()
+    assert cli.main(["purge", "--data-dir", str(data)]) == 0
+    with TestClient(create_app(make_settings(data, DATABASE_URL=url)), base_url=ORIGIN) as client:
+        with client.app.state.essaim.service.reader.connect() as db:  # type: ignore[attr-defined]
+            assert [r[0] for r in db.execute(text("SELECT id FROM room"))] == [kept.id]
