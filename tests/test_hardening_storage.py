@@ -248,3 +248,22 @@ def test_a_damaged_database_stops_the_start_with_one_line_that_says_what_to_do(t
     assert len(lines) == 1 and "Traceback" not in ran.stderr, ran.stderr
     assert str(path) in lines[0] and "essaim backup" in lines[0] and "inutilisable" in lines[0], lines[0]
     assert "Essaim : http" not in ran.stdout  # it never started listening
+
+
+# -- the mapping, for the causes a real server here cannot produce -----------------------------
+
+
+class _PostgresDiskFull(Exception):
+    sqlstate = "53100"  # what psycopg's DiskFull carries
+
+
+@pytest.mark.parametrize(("cause", "code", "reason"), [
+    (OSError(errno.ENOSPC, "No space left on device"), "storage.full", "disk full"),
+    (_PostgresDiskFull("could not extend file"), "storage.full", "disk full"),
+    (OSError(errno.EIO, "Input/output error"), "storage.unavailable", "unavailable"),
+])
+def test_every_cause_has_its_code_and_a_fixed_reason(cause: Exception, code: str, reason: str) -> None:
+    from app import db
+
+    assert db.storage_error(cause).code == code
+    assert db.storage_reason(cause) == reason
