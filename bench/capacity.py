@@ -1,9 +1,11 @@
 """How many participants one Essaim process holds, against baselines measured in the same run.
 
     python -m bench.capacity [--scenarios join,ideas,...] [--sizes 50,200,500,1000] [--repeat 3] [--quick]
+                             [--layout sqlite|postgres|redis2 [--servers N]]
 
 Starts a real Essaim server (uvicorn through `python -m app serve`, production settings,
-SQLite in WAL mode with synchronous=FULL, in a temporary data folder) and a bare
+SQLite in WAL mode with synchronous=FULL, in a temporary data folder; or, with --layout,
+on a throwaway PostgreSQL, or N processes on it with Redis fan-out: bench/layouts.py) and a bare
 `websockets.broadcast` server (bench/baseline_server.py); for every scenario and size
 drives each of them from separate load-generator processes (bench/participants.py)
 with the same simulated participants and the same traffic, repeat after repeat,
@@ -39,6 +41,7 @@ from websockets.typing import Origin
 from app.db import MAX_BATCH
 from tests.support.server import ROOT, Server, free_port
 
+from .layouts import LAYOUTS, Layout, LayoutUnavailable, Side, endpoint_of
 from .rawsqlite import Commits, commits
 
 SCENARIOS = ("join", "ideas", "private", "vote", "steady", "rooms", "writes")
@@ -55,7 +58,6 @@ VOTE_DOTS = 5  # the default budget
 VOTE_IDEAS = 20  # ideas on the board to vote for
 STEADY_RATE = 5.0  # operations per second, the whole room
 STEADY_MIX = (("idea.add", 0.5), ("idea.edit", 0.25), ("idea.delete", 0.1), ("ping", 0.15))
-QUIET_CPU = 0.05  # the server is idle below this share of a core
 SETUP_TIMEOUT = 180.0
 QUICK = "join,ideas,private,vote"  # what the CI smoke run goes through
 
@@ -70,6 +72,8 @@ class Params:
     procs: int  # load-generator processes per run
     rooms: tuple[int, int]  # many rooms: rooms x participants
     writers: tuple[int, int]  # durable writes: writers x ideas each
+    layout: str = "sqlite"  # where the Essaim side runs (bench/layouts.py)
+    servers: int = 2  # Essaim processes in the redis2 layout
 
 
 class SetupFailed(RuntimeError):
@@ -121,38 +125,14 @@ class Baseline:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
 
 
-def proc_cpu(pid: int) -> float:
-    """User + system seconds of a process, all its threads (fields 14 and 15 of /proc/PID/stat)."""
-    with open(f"/proc/{pid}/stat") as f:
-        fields = f.read().rsplit(")", 1)[1].split()  # the command name may hold spaces
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def proc_rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
-async def wait_idle(pid: int, limit: float = 60.0) -> None:
-    """Until the server has finished what the previous step started (presence storms, closes)."""
-    deadline, calm = time.monotonic() + limit, 0
-    while time.monotonic() < deadline and calm < 3:
-        before = proc_cpu(pid)
-        await asyncio.sleep(0.1)
-        calm = calm + 1 if proc_cpu(pid) - before <= QUIET_CPU * 0.1 else 0
-
-
 # -- what a configuration is ------------------------------------------------------------------
 
 
 @dataclass
 class Room:
     id: str
-    ws: str
-    people: list[dict[str, Any]] = field(default_factory=list)  # {"index", "ops"}
+    ws: str  # the websocket's path, on whichever server a participant is sent to
+    people: list[dict[str, Any]] = field(default_factory=list)  # {"index", "server", "ops"}
     expect: int | None = None  # seq'd events each participant must hear
     observer_token: str | None = None
     observer: bool = False
@@ -256,20 +236,23 @@ async def facilitate(server: Server, scenario: str, timeout: float) -> tuple[str
     return room_id, token, items
 
 
-async def make_config(scenario: str, size: int, kind: str, p: Params, server: Server | Baseline, tag: str) -> Config:
+async def make_config(scenario: str, size: int, kind: str, p: Params, side: Side, tag: str) -> Config:
     rooms_n = p.rooms[0] if scenario == "rooms" else 1
     rooms: list[Room] = []
     for r in range(rooms_n):
         if kind == "essaim":
-            assert isinstance(server, Server)
-            room_id, token, items = await facilitate(server, scenario, 30.0)
-            url = f"{server.ws_url}/rooms/{room_id}/ws"
+            first = side.servers[0]  # the room is made on one process, its people spread over all
+            assert isinstance(first, Server)
+            room_id, token, items = await facilitate(first, scenario, 30.0)
+            path = f"/rooms/{room_id}/ws"
         else:
             room_id, token = f"b{tag}r{r}{random.getrandbits(32):08x}", None
             items = [f"idea{k:02d}" for k in range(VOTE_IDEAS)]
-            url = f"{server.ws_url}/rooms/{room_id}"
+            path = f"/rooms/{room_id}"
         plans, expect = schedule(scenario, size, p, f"{tag}{r}", items)
-        room = Room(room_id, url, plans[0], expect)
+        for person in plans[0]:
+            person["server"] = endpoint_of(person["index"], len(side.servers))
+        room = Room(room_id, path, plans[0], expect)
         if scenario == "join":  # someone already there hears every arrival
             room.observer_token, room.observer, room.observer_expect = token, True, len(plans[0])
         rooms.append(room)
@@ -293,8 +276,9 @@ class Run:
     ops_per_s: float | None = None
     frames_per_s: float | None = None
     bytes_per_s: float | None = None
-    cpu_per_event_us: float | None = None
+    cpu_per_event_us: float | None = None  # summed over the server processes
     cpu_busy: float | None = None
+    helper_cpu_per_event_us: float | None = None  # PostgreSQL + Redis, when the layout has them
     rss_per_participant_kib: float | None = None
     errors: int = 0
     closes: int = 0
@@ -353,16 +337,13 @@ class Worker:
         self.log.close()
 
 
-async def run_config(config: Config, server: Server | Baseline, p: Params, tmp: Path) -> Run:
-    assert server.process is not None
-    pid = server.process.pid
-    http = server.url
+async def run_config(config: Config, side: Side, p: Params, tmp: Path) -> Run:
     deadline = p.window + p.drain
-    common = {"scenario": config.scenario, "kind": config.kind, "http": http, "origin": server.origin,
+    common = {"scenario": config.scenario, "kind": config.kind, "servers": side.endpoints(),
               "connect_timeout": 30.0, "setup_timeout": SETUP_TIMEOUT, "deadline": deadline,
               "chained": config.chained, "quiet": config.quiet}
-    await wait_idle(pid)
-    rss0 = proc_rss_kib(pid)
+    await side.wait_idle()
+    rss0 = side.rss_kib()
     workers = [Worker({**common, "rooms": rooms}, tmp / "participants.log") for rooms in split(config, p.procs)]
     run = Run(config.scenario, config.size, config.kind)
     try:
@@ -370,9 +351,9 @@ async def run_config(config: Config, server: Server | Baseline, p: Params, tmp: 
             answer = await w.hear(SETUP_TIMEOUT + 10)
             if "ready" not in answer:
                 raise SetupFailed(str(answer.get("failed", answer)))
-        await wait_idle(pid)  # the arrivals' presence frames are setup, not the burst
-        rss_ready = proc_rss_kib(pid)
-        cpu0 = proc_cpu(pid)
+        await side.wait_idle()  # the arrivals' presence frames are setup, not the burst
+        rss_ready = side.rss_kib()
+        cpu0, helper0 = side.cpu(), side.helper_cpu()
         t0 = time.monotonic() + 0.3
         for w in workers:
             w.tell({"go": t0})
@@ -381,8 +362,10 @@ async def run_config(config: Config, server: Server | Baseline, p: Params, tmp: 
             answer = await w.hear(deadline + 60)
             results.append(answer["result"])
         end = max([r["last_at"] or t0 for r in results] + [t0 + 0.001])
-        cpu = proc_cpu(pid) - cpu0
-        rss_end = proc_rss_kib(pid)
+        cpu = side.cpu() - cpu0
+        helper1 = side.helper_cpu()
+        helper_cpu = helper1 - helper0 if helper0 is not None and helper1 is not None else None
+        rss_end = side.rss_kib()
         for w in workers:
             w.tell({"bye": True})
     finally:
@@ -395,12 +378,12 @@ async def run_config(config: Config, server: Server | Baseline, p: Params, tmp: 
     connected = config.size if config.scenario != "join" else sum(
         1 for r in results for c in r["clients"] if c["connected"] and not c["observer"])
     rss_grown = (rss_ready if config.scenario != "join" else rss_end) - rss0
-    summarise(run, config, results, t0, end, cpu, rss_grown / max(connected, 1))
+    summarise(run, config, results, t0, end, cpu, rss_grown / max(connected, 1), helper_cpu)
     return run
 
 
 def summarise(run: Run, config: Config, results: list[dict[str, Any]], t0: float, end: float, cpu: float,
-              rss_per: float) -> None:
+              rss_per: float, helper_cpu: float | None = None) -> None:
     ops = [op for r in results for op in r["ops"]]
     keys: dict[str, list[float]] = {}
     for r in results:
@@ -443,6 +426,7 @@ def summarise(run: Run, config: Config, results: list[dict[str, Any]], t0: float
     frames, size, events = (sum(r[k] for r in results) for k in ("frames", "bytes", "events"))
     run.frames_per_s, run.bytes_per_s = frames / span, size / span
     run.cpu_per_event_us = cpu / events * 1e6 if events else None
+    run.helper_cpu_per_event_us = helper_cpu / events * 1e6 if events and helper_cpu is not None else None
     run.cpu_busy = 100 * cpu / span
     run.rss_per_participant_kib = rss_per
     run.errors = sum(r["error_count"] for r in results)
@@ -483,7 +467,7 @@ def size_of(scenario: str, size: int, p: Params) -> int:
     return size
 
 
-async def sweep(essaim: Server, baseline: Baseline, p: Params, tmp: Path) -> Results:
+async def sweep(essaim: Side, baseline: Side, p: Params, tmp: Path) -> Results:
     results = Results()
     for scenario in p.scenarios:
         sizes = p.sizes if scenario not in ("rooms", "writes") else (size_of(scenario, 0, p),)
@@ -508,7 +492,7 @@ async def sweep(essaim: Server, baseline: Baseline, p: Params, tmp: Path) -> Res
                           f" ack p99 {fmt_ms(pct(run.ack, .99))} ms, conv {fmt_ms(run.convergence)} ms,"
                           f" {fmt(run.cpu_per_event_us, '{:.1f}')} µs/event, {status}", file=sys.stderr, flush=True)
                     if not run.ok:
-                        log = server.log() if isinstance(server, (Server, Baseline)) else ""
+                        log = server.log()
                         results.failures.append(f"{scenario} N={size} {kind} #{rep + 1}: {'; '.join(run.problems)}"
                                                 + (f"\n  server log (tail):\n    {log.strip()[-1500:]}" if log.strip()
                                                    else ""))
@@ -562,6 +546,7 @@ FIGURES = (
     Figure("KiB sent/s", lambda r: r.bytes_per_s / 1024 if r.bytes_per_s is not None else None, "{:,.0f}"),
     Figure("server CPU, µs/delivered event", lambda r: r.cpu_per_event_us, "{:.1f}"),
     Figure("server CPU busy, % of a core", lambda r: r.cpu_busy, "{:.0f}"),
+    Figure("PostgreSQL + Redis CPU, µs/delivered event", lambda r: r.helper_cpu_per_event_us, "{:.1f}"),
     Figure("RSS per participant, KiB", lambda r: r.rss_per_participant_kib, "{:.1f}"),
     Figure("load generators' CPU, s", lambda r: r.load_cpu, "{:.1f}"),
 )
@@ -587,6 +572,8 @@ def table(results: Results, p: Params) -> list[str]:
         label = (lambda s: f"{p.rooms[0]}x{p.rooms[1]}") if scenario == "rooms" else (lambda s: f"N={s}")
         rows = [["figure (median of repeats)", *(f"{label(s)}: essaim / ws = ratio" for s in sizes)]]
         for fig in FIGURES:
+            if fig.label.startswith("PostgreSQL") and p.layout == "sqlite":
+                continue
             row = [fig.label]
             for s in sizes:
                 if (scenario, s) in results.unavailable:
@@ -648,6 +635,10 @@ def parse_args(argv: list[str] | None) -> Params:
     parser.add_argument("--procs", type=int, default=2, help="load-generator processes per run (default 2)")
     parser.add_argument("--rooms", type=pair, default=(20, 30), help="many rooms: ROOMSxPARTICIPANTS (20x30)")
     parser.add_argument("--writers", type=pair, default=(100, 20), help="durable writes: WRITERSxIDEAS (100x20)")
+    parser.add_argument("--layout", choices=LAYOUTS, default="sqlite",
+                        help="sqlite: one process (default); postgres: one process on a throwaway PostgreSQL;"
+                             " redis2: --servers processes on one PostgreSQL with Redis fan-out")
+    parser.add_argument("--servers", type=int, default=2, help="Essaim processes in the redis2 layout (default 2)")
     parser.add_argument("--quick", action="store_true", help="CI smoke run: N=50, one repeat, 1 s windows")
     a = parser.parse_args(argv)
     if a.quick:
@@ -658,7 +649,9 @@ def parse_args(argv: list[str] | None) -> Params:
     sizes = tuple(int(s) for s in a.sizes.split(",") if s)
     if not set(scenarios) <= set(SCENARIOS) or not sizes or min(sizes) < 1 or a.repeat < 1 or a.procs < 1:
         parser.error(f"scenarios from {SCENARIOS}, sizes >= 1, repeat >= 1, procs >= 1")
-    return Params(scenarios, sizes, a.repeat, a.window, a.drain, a.procs, a.rooms, a.writers)
+    if a.servers < 2 and a.layout == "redis2":
+        parser.error("--servers: at least 2 processes share the room in the redis2 layout")
+    return Params(scenarios, sizes, a.repeat, a.window, a.drain, a.procs, a.rooms, a.writers, a.layout, a.servers)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -668,21 +661,26 @@ def main(argv: list[str] | None = None) -> int:
         tmp = Path(tmp_name)
         # Production settings, but every simulated participant comes from 127.0.0.1, where a real
         # room comes from many addresses: the per-address cap would refuse the 1,001st socket.
-        essaim = Server(tmp / "essaim" / "data", ESSAIM_SQLITE_SYNCHRONOUS="FULL",
-                        ESSAIM_MAX_CONNECTIONS_PER_ADDRESS="0")
+        layout = Layout(p.layout, p.servers, tmp, {"ESSAIM_SQLITE_SYNCHRONOUS": "FULL",
+                                                   "ESSAIM_MAX_CONNECTIONS_PER_ADDRESS": "0"})
         baseline = Baseline(tmp)
         try:
-            essaim.start()
+            essaim = layout.start()
             baseline.start()
-            results = asyncio.run(sweep(essaim, baseline, p, tmp))
+            results = asyncio.run(sweep(essaim, Side([baseline]), p, tmp))
+        except LayoutUnavailable as exc:
+            print(f"FAILED: layout {p.layout} cannot run here: {exc}", file=sys.stderr)
+            return 1
         except (SetupFailed, OSError, RuntimeError, TimeoutError) as exc:
             print(f"FAILED before measuring: {exc}", file=sys.stderr)
             return 1
         finally:
-            essaim.stop()
+            described = layout.describe() if layout.servers else p.layout
+            layout.stop()
             baseline.stop()
-    print(f"Essaim capacity bench: sizes {','.join(map(str, p.sizes))}, {p.repeat} repeat(s), {p.window:g} s windows,"
-          f" {p.procs} load-generator process(es); cells are essaim / ws baseline = ratio, same run")
+    print(f"Essaim capacity bench, layout {p.layout}: {described}; sizes {','.join(map(str, p.sizes))},"
+          f" {p.repeat} repeat(s), {p.window:g} s windows, {p.procs} load-generator process(es);"
+          f" cells are essaim / ws baseline = ratio, same run")
     print(f"python {platform.python_version()}, websockets {version('websockets')}, uvicorn {version('uvicorn')},"
           f" {os.cpu_count()} CPUs, load average {load_before:.2f} -> {os.getloadavg()[0]:.2f}\n")
     print("\n".join(table(results, p)))

@@ -3,7 +3,8 @@
     python -m bench.participants   (started by bench/capacity.py; a plan on stdin)
 
 Protocol with the parent, one JSON line each way at every step:
-  stdin  <- the plan (server, rooms, this process's participants and their operations)
+  stdin  <- the plan (the servers, rooms, this process's participants and their operations;
+            each participant names the server it joins and connects to)
   stdout -> {"ready": ...} once every participant has joined and holds its snapshot
             (for the join storm: once the observers are connected)
   stdin  <- {"go": t0}   a `time.monotonic()` instant (CLOCK_MONOTONIC: the same clock in
@@ -82,8 +83,10 @@ class Tally:
 
 class Participant:
     def __init__(self, plan: dict[str, Any], room: dict[str, Any], index: int, tally: Tally,
-                 ops: list[Op], expect: int | None, observer: bool = False, token: str | None = None) -> None:
+                 ops: list[Op], expect: int | None, observer: bool = False, token: str | None = None,
+                 server: int = 0) -> None:
         self.plan, self.room, self.index, self.tally = plan, room, index, tally
+        self.server: dict[str, str] = plan["servers"][server]  # http, ws, origin
         self.ops, self.expect, self.observer, self.token = ops, expect, observer, token
         self.name = "observer" if observer else f"Bench {index}"
         self.ws: ClientConnection | None = None
@@ -103,12 +106,13 @@ class Participant:
     async def join(self) -> None:
         """Become a participant (Essaim: through the JSON API), connect, say hello, read the state."""
         if self.plan["kind"] == "essaim" and self.token is None:
-            answer = await post_json(self.plan["http"], f"/api/rooms/{self.room['id']}/participants",
+            answer = await post_json(self.server["http"], f"/api/rooms/{self.room['id']}/participants",
                                      {"name": self.name})
             self.token = str(answer["token"])
-        url = self.room["ws"] + (f"?name={quote(self.name)}" if self.plan["kind"] == "baseline" else "")
+        url = self.server["ws"] + self.room["ws"] + (f"?name={quote(self.name)}" if self.plan["kind"] == "baseline"
+                                                     else "")
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else None
-        self.ws = await connect(url, origin=Origin(self.plan["origin"]), compression=None, proxy=None,
+        self.ws = await connect(url, origin=Origin(self.server["origin"]), compression=None, proxy=None,
                                 open_timeout=self.plan["connect_timeout"], additional_headers=headers,
                                 max_size=None, ping_interval=None)
         await self.ws.send('{"type":"hello","v":1}')
@@ -265,7 +269,8 @@ def build(plan: dict[str, Any], tally: Tally) -> list[Participant]:
     for room in plan["rooms"]:
         for spec in room["participants"]:
             ops = [Op(o.get("op_id"), o["kind"], float(o["at"]), o.get("item")) for o in spec["ops"]]
-            people.append(Participant(plan, room, int(spec["index"]), tally, ops, room.get("expect")))
+            people.append(Participant(plan, room, int(spec["index"]), tally, ops, room.get("expect"),
+                                      server=int(spec.get("server", 0))))
         if room.get("observer_token") is not None or (room.get("observer") and plan["kind"] == "baseline"):
             people.append(Participant(plan, room, -1, tally, [], room.get("observer_expect"), observer=True,
                                       token=room.get("observer_token")))
