@@ -19,10 +19,9 @@ import json
 import random
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
 from websockets.asyncio.client import connect
@@ -44,6 +43,7 @@ BACKOFF_MAX = 1.0
 CONNECT_WITHIN = 2.0  # a handshake into a blackhole fails after this and is tried again (latency: 4 x 0.3 s)
 LATENCY = 0.3
 DEADLINE = 15.0  # for a whole convergence
+StartProxy = Callable[[], Awaitable[Proxy]]
 
 
 # -- a client that survives networks ----------------------------------------------------------
@@ -266,7 +266,7 @@ async def board(server: Server) -> Board:
 
 
 @pytest.fixture
-async def proxies(server: Server) -> AsyncIterator[Callable[[], Any]]:
+async def proxies(server: Server) -> AsyncIterator[StartProxy]:
     started: list[Proxy] = []
 
     async def start() -> Proxy:
@@ -297,7 +297,7 @@ def log_size(server: Server) -> int:
 
 
 async def test_ops_from_several_clients_under_latency_converge(
-        board: Board, proxies: Callable[[], Any], clients: list[Client]) -> None:
+        board: Board, proxies: StartProxy, clients: list[Client]) -> None:
     proxy = await proxies()
     proxy.set_mode("latency")
     reference = await Client(board, "Direct").start()
@@ -334,7 +334,7 @@ async def test_ops_from_several_clients_under_latency_converge(
 
 
 async def test_a_blackholed_client_gives_up_by_ping_reconnects_and_resends_once(
-        board: Board, proxies: Callable[[], Any], clients: list[Client]) -> None:
+        board: Board, proxies: StartProxy, clients: list[Client]) -> None:
     proxy = await proxies()
     alice = await Client(board, "Alice", proxy.ws_url).start()
     bob = await Client(board, "Bob").start()
@@ -404,7 +404,7 @@ async def test_the_server_cuts_a_blackholed_socket_and_its_presence_ends(
 
 
 async def test_a_reset_after_a_lost_reply_resends_once_and_gets_an_ack(
-        board: Board, proxies: Callable[[], Any], clients: list[Client]) -> None:
+        board: Board, proxies: StartProxy, clients: list[Client]) -> None:
     proxy = await proxies()
     alice = await Client(board, "Alice", proxy.ws_url).start()
     bob = await Client(board, "Bob").start()
@@ -434,7 +434,7 @@ async def test_a_reset_after_a_lost_reply_resends_once_and_gets_an_ack(
 
 @pytest.mark.parametrize("length", [0, 200], ids=["short-frame", "16-bit-length"])
 async def test_a_frame_cut_in_the_middle_is_not_stored_and_is_resent_once(
-        board: Board, proxies: Callable[[], Any], clients: list[Client], length: int) -> None:
+        board: Board, proxies: StartProxy, clients: list[Client], length: int) -> None:
     cutting, other = await proxies(), await proxies()
     offset = log_size(board.server)
     alice = await Client(board, "Alice", cutting.ws_url).start()
