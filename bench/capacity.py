@@ -60,6 +60,7 @@ STEADY_RATE = 5.0  # operations per second, the whole room
 STEADY_MIX = (("idea.add", 0.5), ("idea.edit", 0.25), ("idea.delete", 0.1), ("ping", 0.15))
 SETUP_TIMEOUT = 180.0
 QUICK = "join,ideas,private,vote"  # what the CI smoke run goes through
+SIZES = "50,200,500,1000"
 
 
 @dataclass(frozen=True)
@@ -438,7 +439,11 @@ def summarise(run: Run, config: Config, results: list[dict[str, Any]], t0: float
     if run.errors:
         run.problems.append(f"{run.errors} error frame(s), e.g. {samples}")
     if run.closes:
-        run.problems.append(f"{run.closes} unexpected close(s)")
+        codes: dict[str, int] = {}
+        for r in results:
+            for code, count in r.get("close_codes", {}).items():
+                codes[code] = codes.get(code, 0) + count
+        run.problems.append(f"{run.closes} unexpected close(s), by close code {codes}")
     if run.lost:
         run.problems.append(f"{run.lost} operation(s) never answered")
     if run.timed_out:
@@ -628,7 +633,7 @@ def pair(text: str) -> tuple[int, int]:
 def parse_args(argv: list[str] | None) -> Params:
     parser = argparse.ArgumentParser(prog="python -m bench.capacity", description=__doc__.splitlines()[0])
     parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma separated, from {SCENARIOS}")
-    parser.add_argument("--sizes", default="50,200,500,1000", help="participants per room, comma separated")
+    parser.add_argument("--sizes", default=SIZES, help=f"participants per room, comma separated ({SIZES})")
     parser.add_argument("--repeat", type=int, default=3, help="repeats per configuration (default 3)")
     parser.add_argument("--window", type=float, default=10.0, help="seconds a burst is spread over (default 10)")
     parser.add_argument("--drain", type=float, default=30.0, help="seconds after the window before a timeout")
@@ -639,10 +644,13 @@ def parse_args(argv: list[str] | None) -> Params:
                         help="sqlite: one process (default); postgres: one process on a throwaway PostgreSQL;"
                              " redis2: --servers processes on one PostgreSQL with Redis fan-out")
     parser.add_argument("--servers", type=int, default=2, help="Essaim processes in the redis2 layout (default 2)")
-    parser.add_argument("--quick", action="store_true", help="CI smoke run: N=50, one repeat, 1 s windows")
+    parser.add_argument("--quick", action="store_true",
+                        help="CI smoke run: N=50 (unless --sizes), one repeat, 1 s windows")
     a = parser.parse_args(argv)
     if a.quick:
-        a.sizes, a.repeat, a.window, a.drain, a.procs, a.writers = "50", 1, 1.0, 15.0, 1, (10, 5)
+        a.repeat, a.window, a.drain, a.procs, a.writers = 1, 1.0, 15.0, 1, (10, 5)
+        if a.sizes == SIZES:
+            a.sizes = "50"
         if a.scenarios == ",".join(SCENARIOS):
             a.scenarios = QUICK
     scenarios = tuple(s for s in a.scenarios.split(",") if s)

@@ -269,6 +269,8 @@ class Layout:
     def start(self) -> Side:
         env = dict(self.env)
         helpers: list[Helper] = []
+        if self.name == "redis2" and shutil.which("redis-server") is None:  # said before PostgreSQL is started
+            raise LayoutUnavailable("redis-server is not installed (Debian: apt-get install redis-server)")
         if self.name in ("postgres", "redis2"):
             try:
                 import psycopg  # noqa: F401

@@ -64,6 +64,7 @@ class Tally:
     errors: list[Frame] = field(default_factory=list)
     error_count: int = 0
     closes: int = 0
+    close_codes: dict[str, int] = field(default_factory=dict)  # why the unexpected closes happened
     last_news: float = 0.0  # when a new event key was last heard
 
     def heard(self, key: str, now: float) -> None:
@@ -140,8 +141,10 @@ class Participant:
                 data = json.loads(message)
                 for frame in data if isinstance(data, list) else (data,):
                     self._file(frame, now)
-        except ConnectionClosed:
-            pass
+        except ConnectionClosed as exc:
+            if not self.closing:
+                code = str(exc.rcvd.code) if exc.rcvd is not None else "no close frame"
+                tally.close_codes[code] = tally.close_codes.get(code, 0) + 1
         if not self.closing:
             tally.closes += 1
             self.answered.set()
@@ -318,7 +321,8 @@ def report(people: list[Participant], tally: Tally, timed_out: bool, cpu: float)
                 "done_at": p.done_at, "connected": p.ws is not None} for p in people]
     return {"ops": ops, "clients": clients, "keys": tally.keys, "events": tally.events, "frames": tally.frames,
             "bytes": tally.bytes, "first_at": tally.first_at, "last_at": tally.last_at, "errors": tally.errors,
-            "error_count": tally.error_count, "closes": tally.closes, "timed_out": timed_out, "cpu": cpu}
+            "error_count": tally.error_count, "closes": tally.closes,
+            "close_codes": tally.close_codes, "timed_out": timed_out, "cpu": cpu}
 
 
 def say(message: dict[str, Any]) -> None:
