@@ -253,9 +253,10 @@ class Service:
             if rows is None:
                 return None
             facilitator = person.role == "facilitator"
+            hidden = frozenset() if facilitator else store.layout(conn, who.room_id).hidden
             # Same read transaction: the rows are exactly the events up to room.seq.
-            return room.seq, [row.payload if _privileged(row.audience, who.participant_id, facilitator)
-                              else row.redacted for row in rows]
+            return room.seq, [_unless_hidden(row.payload if _privileged(row.audience, who.participant_id, facilitator)
+                                             else row.redacted, hidden) for row in rows]
         return await self._read(run)
 
     async def similar(self, who: Identity) -> list[similar.Pair] | None:
@@ -294,6 +295,17 @@ def action_wire(row: Any) -> dict[str, Any]:
             "owners": json.loads(row.owners), "partners": json.loads(row.partners), "horizon": row.horizon,
             "due": row.due, "status": row.status, "source_kind": row.source_kind, "source_id": row.source_id,
             "position": row.position}
+
+
+def _unless_hidden(payload: str, hidden: frozenset[str]) -> str:
+    """A logged idea's text, unless moderation hid the idea since: then only its seq (`skip`), as
+    the live fan-out would send now. Without this a page catching up got the hidden text first."""
+    if not hidden:
+        return payload
+    event = json.loads(payload)
+    if event["type"] in ("idea.added", "idea.edited") and event["idea"] in hidden:
+        return encode({"type": "skip", "seq": event["seq"]})
+    return payload
 
 
 def _privileged(audience: str | None, participant_id: str, facilitator: bool) -> bool:
