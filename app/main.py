@@ -66,7 +66,8 @@ def create_app(settings: settings_module.Settings | None = None) -> Starlette:
         routes=[*routes.ROUTES,
                 WebSocketRoute("/rooms/{room_id}/ws", ws.room_socket),
                 Mount("/static", StaticFiles(directory=ROOT / "static"), name="static")],
-        middleware=[Middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins)],
+        middleware=[Middleware(SecurityMiddleware, allowed_origins=settings.allowed_origins,
+                               allowed_hosts=settings.allowed_hosts)],
         exception_handlers={HTTPException: _http_error, StorageError: _storage_error},
         lifespan=lifespan,
     )

@@ -16,7 +16,7 @@ from starlette.templating import Jinja2Templates
 from . import i18n, limits, organisers, protocol, pseudonyms, purge
 from .errors import Rejection
 from .service import Identity, NewRoom
-from .web import Essaim, bearer_or_cookie, cookie_name, set_identity_cookie
+from .web import Essaim, bearer_or_cookie, forget_identity_cookie, set_identity_cookie
 
 FORM_MAX_BYTES = 16 * 1024
 JSON_MAX_BYTES = 16 * 1024
@@ -152,7 +152,7 @@ async def delete_room(request: Request) -> Response:
         return api_error(400, "protocol.invalid", field="confirm")
     await purge.delete_room(essaim.service, room_id)
     response = RedirectResponse("/", status_code=303)
-    response.delete_cookie(cookie_name(room_id), path=f"/rooms/{room_id}")
+    forget_identity_cookie(response, essaim.settings, room_id)
     return response
 
 

@@ -12,6 +12,7 @@ import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from starlette.config import Config, Environ
 
@@ -29,6 +30,8 @@ SPECS: tuple[Spec, ...] = (
     Spec("ESSAIM_DATA_DIR", "./data", "folder for the SQLite database and the secret key (created if missing)"),
     Spec("ESSAIM_PUBLIC_URL", "", "address people type, e.g. https://essaim.example.fr (default http://HOST:PORT)"),
     Spec("ESSAIM_ALLOWED_ORIGINS", "", "extra origins allowed to open websockets, comma separated"),
+    Spec("ESSAIM_ALLOWED_HOSTS", "", "extra names the server answers to in the `Host` header, comma separated "
+         "(`*.example.fr` for its subdomains); the public address's host, localhost, 127.0.0.1 and ::1 always are"),
     Spec("ESSAIM_SECRET_KEY", "", "key that signs tokens and cookies (default: generated once in the data folder)"),
     Spec("DATABASE_URL", "", "database address (default: sqlite in the data folder)"),
     Spec("BROADCAST_URL", "memory://", "fan-out backend between processes: memory:// (one process) or redis://HOST:PORT/0"),
@@ -72,6 +75,7 @@ class Settings:
     organiser_passphrase: str = ""  # empty: anyone may open a workshop (see `organisers`)
     workers: int = 1
     presence_seconds: int = 10
+    allowed_hosts: frozenset[str] = frozenset({"localhost", "127.0.0.1", "[::1]"})  # see `_hosts`
 
     @property
     def secure_cookies(self) -> bool:
@@ -98,6 +102,7 @@ def load(overrides: Mapping[str, str] | None = None, environ: Mapping[str, str] 
     return Settings(
         host=host, port=port, data_dir=data_dir, public_url=public_url,
         allowed_origins=_origins(public_url, port, get("ESSAIM_ALLOWED_ORIGINS")),
+        allowed_hosts=_hosts(public_url, get("ESSAIM_ALLOWED_HOSTS")),
         secret_key=get("ESSAIM_SECRET_KEY") or _stored_secret(data_dir),
         database_url=get("DATABASE_URL") or f"sqlite:///{data_dir / 'essaim.sqlite3'}",
         broadcast_url=get("BROADCAST_URL"), sqlite_synchronous=synchronous,
@@ -140,6 +145,21 @@ def _origins(public_url: str, port: int, extra: str) -> frozenset[str]:
     local = {f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"}
     listed = {o.strip().rstrip("/") for o in extra.split(",") if o.strip()}
     return frozenset({public_url} | local | listed)
+
+
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
+
+
+def _hosts(public_url: str, extra: str) -> frozenset[str]:
+    """Names a request's `Host` may carry (Starlette's TrustedHostMiddleware patterns): a request
+    for another name is refused, so a rebinding DNS name or a forged Host never reaches the pages."""
+    host = urlsplit(public_url).hostname or ""
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address, as the Host header writes it
+    listed = {h.strip().lower() for h in extra.split(",") if h.strip()}
+    for pattern in listed:
+        if "*" in pattern[1:] or (pattern.startswith("*") and pattern != "*" and not pattern.startswith("*.")):
+            raise ValueError(f"ESSAIM_ALLOWED_HOSTS: {pattern!r} is not a host name or '*.domain'")
+    return frozenset({host.lower()} | LOCAL_HOSTS | listed) - {""}
 
 
 def _stored_secret(data_dir: Path) -> str:

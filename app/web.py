@@ -34,6 +34,13 @@ def set_identity_cookie(response: Response, settings: Settings, room_id: str, to
                         secure=settings.secure_cookies)
 
 
+def forget_identity_cookie(response: Response, settings: Settings, room_id: str) -> None:
+    """The same cookie, expired now, with the same flags (Starlette's `delete_cookie` drops
+    HttpOnly and Secure by default)."""
+    response.delete_cookie(cookie_name(room_id), path=f"/rooms/{room_id}", httponly=True, samesite="lax",
+                           secure=settings.secure_cookies)
+
+
 def bearer_or_cookie(headers: Mapping[str, str], cookies: Mapping[str, str], room_id: str) -> str | None:
     """Scripts send `Authorization: Bearer <token>`; browsers send the room's cookie."""
     authorization = headers.get("authorization", "")

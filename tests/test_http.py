@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-import pytest
 from starlette.testclient import TestClient
 
 from app import limits
-from app.security import HEADERS
 from tests.conftest import ORIGIN, Room
 
 SAME_ORIGIN = {"origin": ORIGIN}
@@ -117,21 +115,8 @@ def test_a_participant_token_does_not_claim_facilitator_rights(client: TestClien
     assert denied.status_code == 403
 
 
-def test_cross_site_form_posts_are_refused(client: TestClient, room: Room) -> None:
-    evil = {"origin": "https://evil.example"}
-    assert client.post("/rooms", data={"title": "x", "template": "bilan"}, headers=evil).status_code == 403
-    assert client.post(f"/rooms/{room.id}/join", data={"name": "x"}, headers=evil).status_code == 403
-    cross = client.post(f"/rooms/{room.id}/join", data={"name": "x"}, headers={"sec-fetch-site": "cross-site"})
-    assert cross.status_code == 403
-
-
-@pytest.mark.parametrize("path", ["/", "/rooms/nope", "/static/css/app.css", "/healthz", "/api/rooms"])
-def test_security_headers_on_every_response(client: TestClient, path: str) -> None:
-    response = client.get(path)
-    for name, value in HEADERS.items():
-        assert response.headers[name] == value
-    csp = response.headers["content-security-policy"]
-    assert "default-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
+# Security headers on every answer and the refusal of every cross-site POST: tests/test_http_scan.py,
+# over every route the app declares.
 
 
 def test_pages_have_no_inline_script_and_no_third_party_address(client: TestClient, room: Room) -> None:
