@@ -3,6 +3,9 @@
     essaim [serve] [--host H] [--port P] [--data-dir D]   start the web server (default)
     essaim purge [--data-dir D]                           erase workshops past retention now
     essaim backup DEST [--data-dir D]                     copy the database, consistently, while it runs
+
+`serve` and `purge` first read the SQLite file through (quick_check): a damaged or unreadable
+one stops them with one line that names it and says to restore a backup, and exit code 1.
 """
 
 from __future__ import annotations
