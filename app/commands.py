@@ -86,6 +86,11 @@ def _aftermath(conn: Connection, room_id: str, event: RoomEvent, before: Any | N
                dots_before: int) -> dict[str, Any]:
     """What else the event changed: a cluster its idea left empty, dots given back."""
     extra: dict[str, Any] = {}
+    if isinstance(event, IdeaDeleted):
+        # A deleted idea's text goes from the log too (its events become bare skips), so that
+        # "delete" means gone, not only hidden from the board (docs/donnees-personnelles.md).
+        store.skip_events(conn, room_id, [(row.seq, erasure.skipped(row.seq))
+                                          for row in store.logged_frames(conn, room_id, [event.idea])])
     if isinstance(event, IdeaDeleted) and before is not None and before.cluster_id:
         if store.drop_if_empty(conn, room_id, before.cluster_id):
             extra["dropped"] = [before.cluster_id]

@@ -5,6 +5,7 @@ nor in the sockets that were open on it. The purge runs inside the server and as
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 import time
@@ -184,3 +185,21 @@ def test_deleting_a_workshop_erases_every_trace_of_it(client: TestClient) -> Non
         assert after.status_code == 404 and marker not in after.text, path
     assert client.get(f"/rooms/{kept.id}/export.json",
                       headers={"authorization": f"Bearer {kept.facilitator_token}"}).status_code == 200
+
+
+def test_a_deleted_idea_leaves_the_log_too(client: TestClient) -> None:
+    marker = f"MARQUEUR{uuid.uuid4().hex}"
+    room = Room(client)
+    alice = room.connect(room.join("Alice"))
+    prompt = alice.first["prompts"][0]["id"]
+    kept = answer(alice, "idea.add", prompt=prompt, text="une idée qui reste")["idea"]
+    idea = answer(alice, "idea.add", prompt=prompt, text=f"à retirer {marker}")["idea"]
+    answer(alice, "idea.edit", idea=idea, text=f"corrigée {marker}", colour="blue")
+    assert tables_holding(client, marker) == ["event", "idea"]  # so that its absence means something
+    deleted = answer(alice, "idea.delete", idea=idea)
+    assert tables_holding(client, marker) == []
+    late = room.connect(room.join("Bob"), since=0)  # catching up from the start: the log as it is now
+    assert late.first["type"] == "catchup" and marker not in json.dumps(late.first)
+    kinds = [e["type"] for e in late.first["events"]]
+    assert kinds.count("skip") == 2 and kinds[-1] == "idea.deleted" and deleted["seq"] == late.first["seq"]
+    assert [e["idea"] for e in late.first["events"] if e["type"] == "idea.added"] == [kept]
