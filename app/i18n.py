@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
+from typing import Literal
 
 FOLDER = Path(__file__).parent / "locales"
 LANGS = ("fr", "en")
@@ -49,6 +50,36 @@ def negotiate(accept_language: str | None, chosen: str | None = None) -> str:
     return DEFAULT
 
 
-def js_catalogue(lang: str) -> Mapping[str, str]:
-    """What the browser needs: the strings its modules use, and every error message."""
-    return {k: v for k, v in catalogue(lang).items() if k.startswith(("js.", "error.", "colour.", "role."))}
+# What the browser's modules say: their strings, and the error messages of their answers.
+BROWSER = ("js.", "error.", "colour.", "role.")
+# The lists below name keys, or families of keys by a prefix that ends with ".".
+# Errors only pages and the API answer, each rendered on the server, never a socket's frame.
+NOT_ON_A_SOCKET = ("error.code.", "error.room.create_forbidden", "error.room.create_rate_limited", "error.import.",
+                   "error.capitalise.", "error.name.reserved")
+# The projector's own strings (static/js/screen.js).
+SCREEN_ONLY = ("js.screen.",)
+# What only a facilitator's room page says (prompt tools, moderation, hiding, the "done" count,
+# a regenerated link) or is answered (facilitator commands). A participant made facilitator
+# gets a new page, with these (static/js/room.js `drawMe`).
+FACILITATOR_ONLY = ("js.prompt.rename", "js.prompt.rename_label", "js.prompt.delete", "js.prompt.delete_question",
+                    "js.prompt.delete_question_empty", "js.prompt.delete_confirm", "js.prompt.add",
+                    "js.prompt.add_label", "js.prompt.the_prompt", "js.presence.promote", "js.presence.demote",
+                    "js.presence.remove", "js.presence.remove_question", "js.presence.remove_confirm",
+                    "js.idea.hide", "js.idea.show", "js.done.count", "js.share.regenerated",
+                    "error.timer.not_running", "error.prompt.too_many", "error.prompt.last", "error.participant.")
+
+
+def _listed(key: str, keys: tuple[str, ...]) -> bool:
+    """`key` is one of `keys`, a plural form of one (`.one`, `.other`), or in a family ("error.import.")."""
+    return any(key == k or key.startswith(k if k.endswith(".") else k + ".") for k in keys)
+
+
+def js_catalogue(lang: str, page: Literal["room", "screen"] | None = None, role: str = "facilitator") -> Mapping[str, str]:
+    """What a page's scripts can use, and nothing more: a phone pays for every byte of it.
+
+    `page` None: everything the scripts of any page may use.
+    """
+    left_out = NOT_ON_A_SOCKET if page else ()
+    if page == "room":
+        left_out += SCREEN_ONLY + (FACILITATOR_ONLY if role != "facilitator" else ())
+    return {k: v for k, v in catalogue(lang).items() if k.startswith(BROWSER) and not _listed(k, left_out)}

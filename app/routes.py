@@ -199,7 +199,7 @@ async def screen_page(request: Request) -> Response:
     if who is None or who.role != "facilitator":
         return render(request, "forbidden.html", 403, room=room)
     return render(request, "screen.html", room=room, who=who, join_url=join_url(essaim, room_id),
-                  config={**await room_config(request, room_id, who), "screen": True})
+                  config={**await room_config(request, room_id, who, "screen"), "screen": True})
 
 
 async def join_by_code(request: Request) -> Response:
@@ -236,12 +236,13 @@ async def regenerate_facilitator_link(request: Request) -> Response:
     return response
 
 
-async def room_config(request: Request, room_id: str, who: Identity) -> dict[str, Any]:
+async def room_config(request: Request, room_id: str, who: Identity,
+                      page: Literal["room", "screen"] = "room") -> dict[str, Any]:
     """What the room's JavaScript needs to start: no secret, nothing it could not ask for."""
     essaim, lang = essaim_of(request), lang_of(request)
     return {"room": room_id, "lang": lang, "version": protocol.VERSION, "colours": protocol.COLOURS,
             "ideaMax": limits.IDEA_TEXT_MAX, "role": who.role, "joinUrl": join_url(essaim, room_id),
-            "publicUrl": essaim.settings.public_url, "messages": i18n.js_catalogue(lang),
+            "publicUrl": essaim.settings.public_url, "messages": i18n.js_catalogue(lang, page, who.role),
             "creator": await essaim.service.creator(room_id)}
 
 

@@ -13,6 +13,7 @@ from app import i18n, limits, workshop_templates
 from app.errors import CODES
 from app.protocol import COLOURS
 from app.text import clean
+from tests.conftest import Room
 
 if TYPE_CHECKING:
     from starlette.testclient import TestClient
@@ -259,9 +260,11 @@ def test_the_switch_refuses_an_unknown_language(client: "TestClient") -> None:
     assert "essaim_lang" not in refused.headers.get("set-cookie", "")
 
 
-# --- the palette (static/css/app.css) -----------------------------------------------------------
+# --- the palette (static/css/app.css; the projector's in screen.css) ------------------------------
 
-CSS = (ROOT / "static" / "css" / "app.css").read_text(encoding="utf-8")
+# app.css first (its :root), then the stylesheets some pages add to it (facilitator.css, screen.css, ...)
+CSS = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "static" / "css").glob("*.css"),
+                                                               key=lambda p: p.name != "app.css"))
 NOTES = [f"--note-{c}" for c in COLOURS]
 
 
@@ -421,3 +424,66 @@ def test_the_room_preloads_exactly_what_room_js_imports() -> None:
     imported = _imports_of(ROOT / "static" / "js" / "room.js")
     assert "views/board" in imported and len(imported) > 10
     assert preloaded == imported | {"room"}
+
+
+# Modules a participant's first screen must not pay for: room.js fetches them when needed (static/js/lazy.js).
+LATER = {"views/clusters", "views/drag", "views/exports", "views/facilitation", "views/grouping", "views/roadmap",
+         "views/similar", "views/voting", "leave", "share-facilitator"}
+
+
+def test_phase_and_role_modules_come_later_and_exist() -> None:
+    imported = _imports_of(ROOT / "static" / "js" / "room.js")
+    assert imported & LATER == set()
+    fetched = set()
+    for path in sorted((ROOT / "static" / "js").rglob("*.js")):
+        fetched |= set(re.findall(r'new Lazy\(\s*"([\w/-]+)\.js"', path.read_text(encoding="utf-8")))
+    assert fetched == LATER  # each one fetched by a Lazy, whose path is from static/js
+    assert all((ROOT / "static" / "js" / f"{module}.js").is_file() for module in fetched)
+
+
+def _room_page(client: "TestClient", room_id: str, token: str) -> str:
+    response = client.get(f"/rooms/{room_id}", headers={"authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    return response.text
+
+
+def _page_catalogue(page: str) -> dict[str, str]:
+    config = re.search(r'<script type="application/json" id="essaim-config">(.*?)</script>', page, re.S)
+    assert config
+    return dict(json.loads(config.group(1))["messages"])
+
+
+def test_a_participant_page_carries_no_facilitator_part(client: "TestClient") -> None:
+    room = Room(client)
+    facilitator, participant = _room_page(client, room.id, room.facilitator_token), _room_page(client, room.id, room.join())
+    for marker in ('id="facilitation"', 'id="facilitator-section"', "/css/facilitator.css", "/js/views/facilitation.js"):
+        assert marker in facilitator and marker not in participant, marker
+    mine, theirs = _page_catalogue(participant), _page_catalogue(facilitator)
+    assert mine == i18n.js_catalogue("fr", "room", "participant") and theirs == i18n.js_catalogue("fr", "room", "facilitator")
+    assert {"js.prompt.rename", "js.presence.promote", "error.prompt.last"} <= set(theirs) - set(mine)
+    assert not any(k.startswith(("js.screen.", "error.import.", "error.code.")) for k in theirs)
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+def test_a_participant_page_has_every_string_its_modules_say(lang: str) -> None:
+    """What a participant's page may load: every module but the facilitator's and the projector's."""
+    facilitator_only = {"views/facilitation.js", "share-facilitator.js", "screen.js"}
+    keys: set[str] = set()
+    for path in sorted((ROOT / "static" / "js").rglob("*.js")):
+        if str(path.relative_to(ROOT / "static" / "js")) in facilitator_only:
+            continue
+        source = path.read_text(encoding="utf-8")
+        for match in [*_JS_CALL.finditer(source), *_JS_COUNT.finditer(source)]:
+            keys.add(next(group for group in match.groups() if group is not None))
+    sent = dict(i18n.js_catalogue(lang, "room", "participant"))
+    # Said only where a participant's page never goes: moderation, prompt tools, hidden ideas (board.js,
+    # presence.js draw them for facilitators), and the projector's instructions (phases.js `screenInstruction`).
+    missing = sorted(k for k in _expand(keys) if not _present(k, sent)
+                     and not _listed_for_facilitators(k) and not k.startswith(("js.screen.", "error.")))
+    assert missing == []
+    errors = {k for k in sent if k.startswith("error.")}
+    assert errors and {f"error.{code}" for code in ("idea.not_yours", "vote.budget_exceeded", "storage.full")} <= errors
+
+
+def _listed_for_facilitators(key: str) -> bool:
+    return i18n._listed(key, i18n.FACILITATOR_ONLY)

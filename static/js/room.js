@@ -1,22 +1,21 @@
 // @ts-check
-/** The room page: wires the room client, the state and the views together. */
+/**
+ * The room page: wires the room client, the state and the views together.
+ *
+ * What the first screen draws is imported here (templates/room.html preloads exactly
+ * that); the views of later phases, the facilitator's panel, the downloads and the
+ * "leave" dialog come through `Lazy` (lazy.js) when the room first needs them.
+ */
 import { count, say } from "./announce.js";
 import { RoomClient } from "./client.js";
 import { byId, h } from "./dom.js";
 import { setCatalogue, t } from "./i18n.js";
-import { LeaveDialog } from "./leave.js";
+import { Lazy } from "./lazy.js";
 import { phaseInstruction, phaseLabel } from "./phases.js";
 import { setUpShare } from "./share.js";
 import { setUpShortcuts } from "./shortcuts.js";
 import { Board } from "./views/board.js";
-import { Dragging } from "./views/drag.js";
-import { GroupingBar } from "./views/grouping.js";
-import { RoadmapView } from "./views/roadmap.js";
-import { drawExports } from "./views/exports.js";
-import { SimilarHints } from "./views/similar.js";
-import { Results, VoteStatus } from "./views/voting.js";
 import { dotsLeft, mayGroup } from "./state.js";
-import { FacilitationPanel } from "./views/facilitation.js";
 import { PhasePanel } from "./views/phase.js";
 import { PresenceView } from "./views/presence.js";
 import { drawConnection, drawPending, drawRevoked } from "./views/status.js";
@@ -24,6 +23,10 @@ import { TimerView } from "./views/timer.js";
 
 /** @typedef {import("./state.js").State} State */
 /** @typedef {import("./state.js").Change} Change */
+
+/** Phases that have dots or results; and those that show the roadmap (app/phases.py). */
+const VOTING = new Set(["vote", "results", "roadmap", "closed"]);
+const PLANNING = new Set(["results", "roadmap", "closed"]);
 
 const config = JSON.parse(byId("essaim-config").textContent ?? "{}");
 setCatalogue(config.messages, config.lang);
@@ -61,28 +64,67 @@ const board = new Board(byId("board"), config, {
   deletePrompt: (prompt) => send({ type: "prompt.delete", prompt }),
   send,
   selectionChanged: () => client.state && drawGrouping(client.state),
+  clusters: (needed) => clusterParts.when(needed),
 });
-const groupingBar = new GroupingBar(byId("group-bar"), board.selected, send, () => {
+
+/**
+ * The views below come when the room first needs them (lazy.js); each then draws the state
+ * as it is by then. @template T @param {(state: State) => void} draw @returns {(made: T) => void}
+ */
+const drawNow = (draw) => () => {
+  if (client.state) draw(client.state);
+};
+/** @typedef {typeof import("./views/clusters.js")} ClusterParts */
+/** @type {Lazy<ClusterParts, ClusterParts>} */
+const clusterParts = new Lazy("views/clusters.js", (module) => module, drawNow(redrawCards));
+/** @type {Lazy<typeof import("./views/grouping.js"), import("./views/grouping.js").GroupingBar>} */
+const groupingBar = new Lazy("views/grouping.js", (module) => new module.GroupingBar(byId("group-bar"), board.selected, send, () => {
   board.selected.clear();
   for (const box of document.querySelectorAll("#board input[data-select]")) {
     /** @type {HTMLInputElement} */ (box).checked = false;
     box.closest(".idea")?.classList.remove("selected");
   }
   if (client.state) drawGrouping(client.state);
-});
-new Dragging(byId("board"), (id) => client.state?.ideas.get(id)?.cluster ?? null, send);
-const voteStatus = new VoteStatus(byId("vote-status"));
-const roadmapView = new RoadmapView(byId("roadmap"), send);
-const hints = new SimilarHints(byId("similar"), config.room, send, () => client.state);
-const results = new Results(byId("results"), (kind, id, title) => roadmapView.prefill(kind, id, title));
+}), drawNow(drawGrouping));
+/** @type {Lazy<typeof import("./views/drag.js"), import("./views/drag.js").Dragging>} */
+const dragging = new Lazy("views/drag.js",
+  (module) => new module.Dragging(byId("board"), (id) => client.state?.ideas.get(id)?.cluster ?? null, send));
+/** @type {Lazy<typeof import("./views/similar.js"), import("./views/similar.js").SimilarHints>} */
+const hints = new Lazy("views/similar.js",
+  (module) => new module.SimilarHints(byId("similar"), config.room, send, () => client.state), drawNow(drawGrouping));
+/** @typedef {{status: import("./views/voting.js").VoteStatus, results: import("./views/voting.js").Results}} VoteViews */
+/** @type {Lazy<typeof import("./views/voting.js"), VoteViews>} */
+const voting = new Lazy("views/voting.js", (module) => ({
+  status: new module.VoteStatus(byId("vote-status")),
+  results: new module.Results(byId("results"), (kind, id, title) => roadmapView.when()?.prefill(kind, id, title)),
+}), drawNow((state) => drawVotes(state)));
+/** @type {Lazy<typeof import("./views/roadmap.js"), import("./views/roadmap.js").RoadmapView>} */
+const roadmapView = new Lazy("views/roadmap.js", (module) => new module.RoadmapView(byId("roadmap"), send), drawNow(drawRoadmap));
+/** Facilitators' pages alone have the panel's markup (room.html): they fetch its module at once. */
+/** @type {Lazy<typeof import("./views/facilitation.js"), import("./views/facilitation.js").FacilitationPanel>} */
+const facilitation = new Lazy("views/facilitation.js", (module) => new module.FacilitationPanel(send),
+  drawNow((state) => facilitation.get()?.draw(state)));
+facilitation.when(config.role === "facilitator");
+/** @type {Lazy<typeof import("./views/exports.js"), typeof import("./views/exports.js")>} */
+const exportLinks = new Lazy("views/exports.js", (module) => module, drawNow(drawExports));
 
-const leave = new LeaveDialog(config.room, () => {
+/** This person left (here or in another tab); then the server closed this page's socket. */
+let leftHere = false;
+let removedHere = false;
+/** "Quitter l'atelier": its dialog comes when its button is first pressed, or when this person left from another tab. */
+/** @type {Lazy<typeof import("./leave.js"), import("./leave.js").LeaveDialog>} */
+const leave = new Lazy("leave.js", (module) => new module.LeaveDialog(config.room, () => {
   if (!client.connection.ready) return false; // leaving is not queued for later: the person is told now
   send({ type: "participant.leave" });
   return true;
+}), (dialog) => {
+  if (!leftHere) document.getElementById("leave-open")?.click(); // the press that fetched it: the dialog listens now
+  else if (removedHere) dialog.done(); // forget the drafts
+  else dialog.left();
 });
+document.getElementById("leave-open")?.addEventListener("click", () => leave.when());
+
 const phasePanel = new PhasePanel((done) => client.connection.sendFrame({ type: "done", done }));
-const facilitation = new FacilitationPanel(send);
 const presence = new PresenceView(send);
 const timer = new TimerView(
   { box: byId("timer"), clock: byId("timer-clock"), note: byId("timer-note") },
@@ -93,25 +135,48 @@ let drawnRole = config.role;
 
 /** A fresh state: draw everything. @param {State} state */
 function drawAll(state) {
-  drawMe(state);
+  if (drawMe(state)) return; // the page comes again, drawn for this person's new role
   drawExports(state);
   phasePanel.draw(state);
-  facilitation.draw(state);
+  facilitation.get()?.draw(state);
   timer.draw(state);
-  board.reset(state);
-  board.showPending(client.connection.queue); // kept from before a reload or a lost connection
+  redrawCards(state);
   presence.draw(state);
   drawGrouping(state);
-  voteStatus.draw(state);
-  results.draw(state);
-  roadmapView.draw(state);
+  drawVotes(state);
+  drawRoadmap(state);
+}
+
+/** @param {State} state */
+function redrawCards(state) {
+  board.reset(state);
+  board.showPending(client.connection.queue); // kept from before a reload or a lost connection
 }
 
 /** @param {State} state */
 function drawGrouping(state) {
-  const open = mayGroup(state) && !["vote", "results", "roadmap", "closed"].includes(state.room.phase);
-  groupingBar.draw(state, open);
-  hints.show(open);
+  const open = mayGroup(state) && !VOTING.has(state.room.phase);
+  groupingBar.when(open)?.draw(state, open);
+  hints.when(open)?.show(open);
+  dragging.when(open);
+}
+
+/** Dots left, voters, results. @param {State} state @param {{status?: boolean, results?: boolean}} [which] */
+function drawVotes(state, which = { status: true, results: true }) {
+  const views = voting.when(VOTING.has(state.room.phase));
+  if (which.status) views?.status.draw(state);
+  if (which.results) views?.results.draw(state);
+}
+
+/** @param {State} state */
+function drawRoadmap(state) {
+  roadmapView.when(PLANNING.has(state.room.phase))?.draw(state);
+}
+
+/** The downloads' links, for whoever may have them (views/exports.js says who). @param {State} state */
+function drawExports(state) {
+  const maybe = state.me.role === "facilitator" || Boolean(state.room.settings.exports_for_everyone);
+  exportLinks.when(maybe)?.drawExports(state);
 }
 
 /** @param {Change} change @param {State} state @param {any} event */
@@ -130,44 +195,45 @@ function onChange(change, state, event) {
       board.refreshCounts();
       return;
     case "removed":
-      if (change.erased && change.me) leave.left();
-      else if (change.erased) redrawBoard(state); // they left: their ideas, and what hung on them, went
+      if (change.erased && change.me) {
+        leftHere = true;
+        leave.get()?.left();
+      } else if (change.erased) redrawBoard(state); // they left: their ideas, and what hung on them, went
       presence.draw(state);
-      facilitation.drawDone(state);
+      facilitation.get()?.drawDone(state);
       return;
     case "presence":
     case "role":
       presence.draw(state);
-      facilitation.drawDone(state);
+      facilitation.get()?.drawDone(state);
       return;
     case "phase":
       phasePanel.draw(state);
-      facilitation.draw(state);
+      facilitation.get()?.draw(state);
       timer.draw(state);
       if (!change.refetch) board.reset(state); // else the snapshot on its way redraws it
       drawGrouping(state);
-      voteStatus.draw(state);
-      results.draw(state);
-      roadmapView.draw(state);
+      drawVotes(state);
+      drawRoadmap(state);
       say(t("js.announce.phase", { phase: phaseLabel(change.phase), instruction: phaseInstruction(change.phase) }));
       return;
     case "settings":
-      facilitation.drawSettings(state);
+      facilitation.get()?.drawSettings(state);
       phasePanel.draw(state);
       if (!change.refetch) board.reset(state);
       drawGrouping(state);
-      voteStatus.draw(state);
-      roadmapView.draw(state);
+      drawVotes(state, { status: true });
+      drawRoadmap(state);
       return;
     case "timer":
       timer.draw(state, true);
-      facilitation.drawTimer(state);
+      facilitation.get()?.drawTimer(state);
       return;
     case "prompt":
       board.reset(state);
       return;
     case "done":
-      facilitation.drawDone(state);
+      facilitation.get()?.drawDone(state);
       return;
     case "group": {
       board.arrange();
@@ -176,21 +242,20 @@ function onChange(change, state, event) {
         if (cluster) board.clusterBox(cluster);
       }
       drawGrouping(state);
-      results.draw(state);
+      drawVotes(state, { results: true });
       const own = typeof event.op_id === "string" && mine.delete(event.op_id);
       if (own) say(change.action === "group.undo" ? t("js.announce.group.undone") : t("js.announce.group.done"));
       else count("js.announce.grouping");
       return;
     }
     case "action":
-      roadmapView.draw(state);
+      drawRoadmap(state);
       if (typeof event.op_id === "string" && mine.delete(event.op_id)) say(t("js.roadmap.saved"));
       return;
     case "vote":
       board.refreshDots(change.item);
       if (!change.item) board.refreshDots(null);
-      voteStatus.draw(state);
-      results.draw(state);
+      drawVotes(state);
       if (change.mine) say(t("js.vote.left", { count: dotsLeft(state), budget: state.room.settings.vote_budget }));
       return;
   }
@@ -198,54 +263,102 @@ function onChange(change, state, event) {
 
 /** Someone left: the board, the grouping tools, the dots and the results, as they are now. @param {State} state */
 function redrawBoard(state) {
-  board.reset(state);
-  board.showPending(client.connection.queue);
+  redrawCards(state);
   drawGrouping(state);
-  voteStatus.draw(state);
-  results.draw(state);
-  roadmapView.draw(state);
+  drawVotes(state);
+  drawRoadmap(state);
 }
 
 /** The timer closed (or reopened) writing: composers and tools follow. */
 function redrawWriting() {
   const state = client.state;
   if (!state) return;
-  board.reset(state);
-  board.showPending(client.connection.queue);
+  redrawCards(state);
   phasePanel.draw(state);
 }
 
-/** "Vous êtes Camille · animation", redrawn when the role changes. @param {State} state */
+/**
+ * "Vous êtes Camille · animation", redrawn when the role changes. A page is drawn for one
+ * role (room.html gives the facilitator's panel and strings to facilitators alone), so a
+ * new role of mine reloads it; unsent ops and drafts wait in localStorage meanwhile.
+ * @param {State} state @returns {boolean} the page is being reloaded
+ */
 function drawMe(state) {
-  if (state.me.role === drawnRole) return;
-  drawnRole = state.me.role;
+  if (state.me.role === drawnRole) return false;
+  if (reloadFor(state.me.role)) return true;
+  drawnRole = state.me.role; // the server drew the page for the other role again: make do with it
   byId("me").replaceChildren(
     t("js.me", { name: state.me.name }),
     ...(state.me.role === "facilitator" ? [" · ", h("span", { class: "badge" }, [t("role.facilitator")])] : []),
   );
-  byId("facilitator-section").hidden = state.me.role !== "facilitator";
-  say(state.me.role === "facilitator" ? t("js.announce.now_facilitator") : t("js.announce.now_participant"));
+  const section = document.getElementById("facilitator-section");
+  if (section) section.hidden = state.me.role !== "facilitator";
+  sayRole(state.me.role);
+  return false;
+}
+
+/** Where a reload for a new role is remembered, to say it once the page is back, and to do it once. */
+const ROLE_KEY = `essaim:role:${config.room}`;
+const RELOAD_GUARD_MS = 30_000;
+
+/** @param {string} role @returns {boolean} whether the page reloads */
+function reloadFor(role) {
+  try {
+    const [before, at] = (sessionStorage.getItem(ROLE_KEY) ?? "").split("@");
+    if (before === role && Date.now() - Number(at) < RELOAD_GUARD_MS) return false; // just tried: no loop
+    sessionStorage.setItem(ROLE_KEY, `${role}@${Date.now()}`);
+  } catch {
+    return false; // no storage: no way to tell a loop, stay
+  }
+  location.reload();
+  return true;
+}
+
+/** Back from a reload for my new role: say it. */
+function sayNewRole() {
+  try {
+    const [role] = (sessionStorage.getItem(ROLE_KEY) ?? "").split("@");
+    if (role !== config.role) return; // nothing to say, or the reload did not bring it (the guard stays)
+    sessionStorage.removeItem(ROLE_KEY);
+    sayRole(role);
+  } catch {
+    /* storage disabled: nothing was kept */
+  }
+}
+
+/** @param {string} role */
+function sayRole(role) {
+  say(role === "facilitator" ? t("js.announce.now_facilitator") : t("js.announce.now_participant"));
 }
 
 /** @param {any} frame @param {import("./connection.js").Op | undefined} op */
 function onError(frame, op) {
   if (op?.type === "participant.leave") {
-    leave.failed(t(`error.${frame.code}`, frame.params ?? {}));
+    leave.get()?.failed(t(`error.${frame.code}`, frame.params ?? {}));
     return;
   }
   if (op?.type === "idea.add") board.restoreDraft(String(op.prompt), String(op.text));
-  if (op?.type === "room.configure" && client.state) facilitation.drawSettings(client.state); // back to what is true
+  if (op?.type === "room.configure" && client.state) facilitation.get()?.drawSettings(client.state); // back to what is true
   showError(t(`error.${frame.code}`, frame.params ?? {}));
 }
 
 /** Removed by the facilitator, or left by choice: say which plainly, and stop. */
 function showRemoved() {
-  const left = leave.chosen;
-  if (left) leave.done();
+  const left = leftHere || Boolean(leave.get()?.chosen);
+  removedHere = true;
+  if (left) {
+    leftHere = true;
+    leave.get()?.done();
+    leave.when(); // in a tab that never opened the dialog, leave.js forgets the drafts once it is here
+  }
   const message = byId(left ? "left" : "removed");
   message.hidden = false;
   byId("me").hidden = left; // their pseudonym is gone from the workshop: from this page too
-  for (const id of ["phase-panel", "private-note", "done-row", "facilitation", "room-layout", "pending-banner"]) byId(id).hidden = true;
+  document.getElementById("leave-open")?.setAttribute("hidden", ""); // out either way: nothing left to leave
+  for (const id of ["phase-panel", "private-note", "done-row", "facilitation", "room-layout", "pending-banner"]) {
+    const node = document.getElementById(id); // a participant's page has no facilitation panel
+    if (node) node.hidden = true;
+  }
   byId("share-open").hidden = true;
   const badge = byId("connection");
   badge.dataset.state = "offline";
@@ -281,6 +394,7 @@ function keepClearOfThePanel() {
 }
 
 keepClearOfThePanel();
+sayNewRole();
 setUpShare(config.room, config.welcome);
 setUpShortcuts(byId("board"), /** @type {HTMLDialogElement} */ (byId("shortcuts-dialog")), byId("shortcuts-open"));
 client.start();

@@ -13,14 +13,13 @@ import {
   clustersOf, ideasOf, isPrivateView, mayChange, mayGroup, mayHide, mayVote, mayWrite, membersOf, talliesShown, totalOf,
 } from "../state.js";
 import { sourceTag } from "./provenance.js";
-import {
-  clusterBox, closeClusterForm, dotsFor, moveCluster, openClusterRename, openMerge, refreshDots, submitClusterForm,
-} from "./clusters.js";
 
 /** @typedef {import("../state.js").State} State */
 /** @typedef {import("../state.js").Idea} Idea */
 /** @typedef {import("../state.js").Prompt} Prompt */
 /** @typedef {import("../connection.js").Op} Op */
+/** Cluster boxes, dots and the cluster forms: clusters.js, which the page fetches when a board needs it. */
+/** @typedef {typeof import("./clusters.js")} ClusterParts */
 /**
  * @typedef {{
  *   add: (prompt: string, text: string, colour: string) => void,
@@ -32,6 +31,7 @@ import {
  *   deletePrompt: (prompt: string) => void,
  *   send: (command: {type: string, [key: string]: unknown}) => void,
  *   selectionChanged: () => void,
+ *   clusters: (needed: boolean) => ClusterParts | null,
  * }} Actions
  * @typedef {{section: HTMLElement, list: HTMLElement, count: HTMLElement, title: HTMLElement,
  *   number: HTMLElement, tools: HTMLElement, composer: HTMLFormElement, clusters: HTMLElement}} PromptNodes
@@ -271,7 +271,8 @@ export class Board {
     const state = this.state;
     if (!state) return;
     const focused = /** @type {HTMLElement | null} */ (document.activeElement);
-    const grouped = !isPrivateView(state);
+    // Until clusters.js is here, clustered ideas show loose; it redraws the board when it comes.
+    const grouped = !isPrivateView(state) && this.parts(state.clusters.size > 0) !== null;
     for (const [id, nodes] of this.clusters) {
       if (!state.clusters.has(id) || !grouped) {
         nodes.box.remove();
@@ -311,14 +312,28 @@ export class Board {
     return card;
   }
 
+  /**
+   * clusters.js, if it is here; when `needed`, it is fetched (see lazy.js). A board with
+   * neither clusters nor dots to draw, as while writing, does without it.
+   * @param {boolean} needed @returns {ClusterParts | null}
+   */
+  parts(needed) {
+    return this.actions.clusters(needed);
+  }
+
   /** A cluster's box, made once and kept up to date (see clusters.js). @param {import("../state.js").Cluster} cluster */
   clusterBox(cluster) {
-    return clusterBox(this, cluster);
+    return this.parts(true)?.clusterBox(this, cluster) ?? null;
   }
 
   /** Redraw the dots of one item, or of all (null), keeping the focus (see clusters.js). @param {string | null} item */
   refreshDots(item) {
-    refreshDots(this, item);
+    this.parts(this.dotted())?.refreshDots(this, item);
+  }
+
+  /** Do the cards carry dots (vote) or their totals (results)? */
+  dotted() {
+    return this.mode === "vote" || this.mode === "results";
   }
 
   /** @param {string} id */
@@ -370,7 +385,7 @@ export class Board {
         pending ? h("span", { class: "tag pending-tag" }, [pending]) : null,
       ]),
       select,
-      pending ? null : dotsFor(this, idea.idea, idea.text),
+      pending || !this.dotted() ? null : this.parts(true)?.dotsFor(this, idea.idea, idea.text) ?? null,
       tools,
     ]);
   }
@@ -440,7 +455,7 @@ export class Board {
       this.closePromptForm(id, "rename-prompt");
     } else if (form.classList.contains("cluster-form")) {
       event.preventDefault();
-      submitClusterForm(this, form);
+      this.parts(true)?.submitClusterForm(this, form);
     } else if (form.classList.contains("prompt-adder")) {
       event.preventDefault();
       const field = /** @type {HTMLInputElement} */ (form.elements.namedItem("title"));
@@ -503,12 +518,12 @@ export class Board {
     switch (button.dataset.action) {
       case "vote-add": return send({ type: "vote.add", item: button.dataset.item });
       case "vote-remove": return send({ type: "vote.remove", item: button.dataset.item });
-      case "rename-cluster": return openClusterRename(this, cluster);
-      case "cluster-up": return moveCluster(this, cluster, -1);
-      case "cluster-down": return moveCluster(this, cluster, 1);
-      case "merge-cluster": return openMerge(this, cluster);
+      case "rename-cluster": return this.parts(true)?.openClusterRename(this, cluster);
+      case "cluster-up": return this.parts(true)?.moveCluster(this, cluster, -1);
+      case "cluster-down": return this.parts(true)?.moveCluster(this, cluster, 1);
+      case "merge-cluster": return this.parts(true)?.openMerge(this, cluster);
       case "dissolve-cluster": return send({ type: "cluster.dissolve", cluster });
-      case "cancel-cluster-form": return closeClusterForm(this, cluster);
+      case "cancel-cluster-form": return this.parts(true)?.closeClusterForm(this, cluster);
       case "edit": return this.openEditor(id);
       case "cancel-edit": return this.closeEditor(id);
       case "delete": return this.confirmDelete(id);

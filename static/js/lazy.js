@@ -1,0 +1,60 @@
+// @ts-check
+/**
+ * Modules a page fetches when it first needs them. A phone joining a room downloads what
+ * its first screen draws (bench/phone.py measures it); the views of later phases, the
+ * facilitator's panel, the downloads or the "leave" dialog come when the room gets there.
+ *
+ * The page asks on each draw (`when`): what the module made, if it is here; else null,
+ * and the fetch starts; `ready` runs once it is here, and draws from the state as it is
+ * then. Events are applied to the state at once and in order, whatever has arrived, so a
+ * view that comes late draws what it would have drawn on time. A fetch that fails (a phone
+ * losing its network) is tried again at the next need, under a fresh URL: a browser keeps
+ * a failed module under its URL.
+ */
+
+/**
+ * @template M the module
+ * @template T what the page makes of it (a view, or the module itself)
+ */
+export class Lazy {
+  /**
+   * @param {string} path from static/js, e.g. "views/roadmap.js"
+   * @param {(module: M) => T} make
+   * @param {(made: T) => void} [ready] runs once, when it is here
+   */
+  constructor(path, make, ready = () => {}) {
+    this.url = new URL(path, import.meta.url).href;
+    this.make = make;
+    this.ready = ready;
+    /** @type {T | null} */ this.made = null;
+    this.here = false;
+    this.loading = false;
+    this.failures = 0;
+  }
+
+  /** What was made, if here; null else (nothing is fetched). @returns {T | null} */
+  get() {
+    return this.made;
+  }
+
+  /** What was made, if here; else null, and when `needed` it is on its way. @param {boolean} [needed] @returns {T | null} */
+  when(needed = true) {
+    if (this.here || this.loading || !needed) return this.made;
+    this.loading = true;
+    const url = this.failures ? `${this.url}?retry=${this.failures}` : this.url;
+    import(url).then(
+      (module) => {
+        this.made = this.make(module);
+        this.here = true;
+        this.loading = false;
+        this.ready(this.made);
+      },
+      (error) => {
+        this.failures += 1;
+        this.loading = false;
+        console.warn(url, error);
+      },
+    );
+    return null;
+  }
+}
