@@ -87,10 +87,9 @@ def _aftermath(conn: Connection, room_id: str, event: RoomEvent, before: Any | N
     """What else the event changed: a cluster its idea left empty, dots given back."""
     extra: dict[str, Any] = {}
     if isinstance(event, IdeaDeleted):
-        # A deleted idea's text goes from the log too (its events become bare skips), so that
-        # "delete" means gone, not only hidden from the board (docs/donnees-personnelles.md).
-        store.skip_events(conn, room_id, [(row.seq, erasure.skipped(row.seq))
-                                          for row in store.logged_frames(conn, room_id, [event.idea])])
+        # A deleted idea's text goes from the log too, so that "delete" means gone, not only
+        # off the board (docs/donnees-personnelles.md).
+        _forget(conn, room_id, store.logged_frames(conn, room_id, [event.idea]))
     if isinstance(event, IdeaDeleted) and before is not None and before.cluster_id:
         if store.drop_if_empty(conn, room_id, before.cluster_id):
             extra["dropped"] = [before.cluster_id]
@@ -173,6 +172,13 @@ def _person(row: Any) -> facilitation.PersonFacts:
     return facilitation.PersonFacts(row.id, row.public_id, row.role, row.removed, bool(row.creator))
 
 
+def _forget(conn: Connection, room_id: str, rows: list[Any]) -> None:
+    """The log's copies of erased ideas' texts go (see `erasure.forgotten`)."""
+    whole, redacted = erasure.forgotten(rows)
+    store.skip_events(conn, room_id, whole)
+    store.skip_redacted(conn, room_id, redacted)
+
+
 def _leave(conn: Connection, room_id: str, facts: domain.RoomFacts, event: ParticipantRemoved,
            seq: int) -> tuple[dict[str, Any], str | None]:
     """Erase the person who leaves (see `erasure`): their ideas and what hangs on them, their dots
@@ -187,7 +193,7 @@ def _leave(conn: Connection, room_id: str, facts: domain.RoomFacts, event: Parti
     left = {row.cluster_id for row in here if row.cluster_id is not None}
     dots_before = store.count_dots(conn, room_id)
     store.apply(conn, room_id, event, seq)
-    store.skip_events(conn, room_id, [(row.seq, erasure.skipped(row.seq)) for row in frames])
+    _forget(conn, room_id, frames)
     for row in store.events_quoting(conn, room_id, sorted(titles)):
         payload, undo = erasure.scrub_frame(row.payload, titles), row.undo and erasure.scrub_undo(row.undo, titles)
         if payload or undo:

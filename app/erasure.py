@@ -32,6 +32,25 @@ def skipped(seq: int) -> str:
     return json.dumps({"type": "skip", "seq": seq}, separators=(",", ":"))
 
 
+def carries_text(frame: str | None) -> bool:
+    """Whether a logged frame states an idea's text (an addition, an edit, an unhidden idea shown)."""
+    return bool(frame) and json.loads(frame).get("type") in _IDEA_FRAMES  # type: ignore[arg-type]
+
+
+def forgotten(rows: Iterable[Any]) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """How the log keeps the rows (seq, payload, redacted) about erased ideas: those that carry
+    the text become bare skips (the first list); a moderation row keeps its facilitators' form,
+    which has no text but may say that a cluster went or dots came back, and the form it gave
+    the others when the idea came back becomes a skip (the second list: its redacted form)."""
+    whole, redacted = [], []
+    for row in rows:
+        if carries_text(row.payload):
+            whole.append((row.seq, skipped(row.seq)))
+        elif carries_text(row.redacted):
+            redacted.append((row.seq, skipped(row.seq)))
+    return whole, redacted
+
+
 def texts(frames: Iterable[str | None]) -> set[str]:
     """Every idea text these logged frames carry: additions, edits, and an unhidden idea's shown form."""
     found: set[str] = set()

@@ -210,6 +210,14 @@ def skip_events(conn: Connection, room_id: str, frames: Sequence[tuple[int, str]
                      [{"b_seq": seq, "b_payload": frame} for seq, frame in frames])
 
 
+def skip_redacted(conn: Connection, room_id: str, frames: Sequence[tuple[int, str]]) -> None:
+    """Rewrite the form these log rows (seq, new frame) give the rest of the room; their audience's stays."""
+    if frames:
+        conn.execute(update(event_t).where(event_t.c.room_id == room_id, event_t.c.seq == bindparam("b_seq"))
+                     .values(redacted=bindparam("b_redacted")),
+                     [{"b_seq": seq, "b_redacted": frame} for seq, frame in frames])
+
+
 def events_quoting(conn: Connection, room_id: str, titles: Sequence[str]) -> list[Row[Any]]:
     """(seq, payload, undo) of the grouping rows whose frame or undo record may quote one of `titles`."""
     if not titles:

@@ -286,7 +286,10 @@ class Run:
                 elif reply["type"] == "ack":
                     assert seq_of.get(op_id) == reply["seq"], f"acknowledged {op_id} lost; {why}"
                 else:
-                    assert reply["seq"] in log and log[reply["seq"]].payload == reply, f"confirmed {op_id} lost; {why}"
+                    logged = log.get(reply["seq"])
+                    assert logged is not None, f"confirmed {op_id} lost; {why}"
+                    # As confirmed, or a bare skip: the idea was deleted since and its text erased.
+                    assert logged.payload in (reply, {"type": "skip", "seq": reply["seq"]}), f"{op_id} altered; {why}"
         assert self.initial is not None
         replayed = replay(self.initial, events)
         assert replayed == stored.board, f"the tables and the log disagree: {difference(replayed, stored.board)}; {why}"
@@ -407,13 +410,17 @@ def replay(initial: Board, events: list[Logged]) -> Board:
         assert not f.get("votes_returned"), "the mix never makes dots go back"
         if kind == "idea.added":
             b.ideas[f["idea"]] = (f["prompt"], f["text"], f["colour"], False, None, f["at"])
+        elif kind in ("idea.edited", "idea.hidden") and f["idea"] not in b.ideas:
+            pass  # deleted since: its addition is a bare skip in the log
         elif kind in ("idea.edited", "idea.hidden"):
             prompt, text, colour, hidden, cluster, position = b.ideas[f["idea"]]
             if kind == "idea.edited":
                 text, colour = f["text"], f["colour"]
             b.ideas[f["idea"]] = (prompt, text, colour, f.get("hidden", hidden), cluster, position)
         elif kind == "idea.deleted":
-            del b.ideas[f["idea"]]
+            b.ideas.pop(f["idea"], None)  # its addition and edits are bare skips in the log now
+        elif kind == "skip":
+            pass
         elif kind == "group.changed":
             for i in f["ideas"]:
                 b.ideas[i["idea"]] = (i["prompt"], *b.ideas[i["idea"]][1:4], i["cluster"], i["position"])

@@ -65,9 +65,9 @@ def replay(board: Frame, seq: int, voter: str, event: Frame) -> None:
     elif kind == "idea.edited":
         p, c, pos, _t, _col, h = ideas[event["idea"]]
         ideas[event["idea"]] = (p, c, pos, event["text"], event["colour"], h)
-    elif kind == "idea.deleted":
-        ideas.pop(event["idea"])
-    elif kind == "idea.hidden":
+    elif kind == "idea.deleted":  # its addition, edits and unhidden form are bare skips in the log
+        ideas.pop(event["idea"], None)
+    elif kind == "idea.hidden" and event["idea"] in ideas:  # (not there: deleted since, text erased)
         ideas[event["idea"]] = (*ideas[event["idea"]][:5], event["hidden"])
     elif kind == "phase.changed":
         board["phase"] = event["phase"]
