@@ -9,8 +9,31 @@
  * then. Events are applied to the state at once and in order, whatever has arrived, so a
  * view that comes late draws what it would have drawn on time. A fetch that fails (a phone
  * losing its network) is tried again at the next need, under a fresh URL: a browser keeps
- * a failed module under its URL.
+ * a failed module under its URL. A view may need a stylesheet: it comes with the module,
+ * before anything is drawn (a stylesheet that fails to come does not hold the view back).
  */
+
+/** Stylesheets asked for, by URL: each is linked once, whichever view asks first. @type {Map<string, Promise<void>>} */
+const sheets = new Map();
+
+/** @param {string} href @returns {Promise<void>} */
+function stylesheet(href) {
+  let loaded = sheets.get(href);
+  if (!loaded) {
+    const link = Object.assign(document.createElement("link"), { rel: "stylesheet", href });
+    loaded = new Promise((resolve) => {
+      link.addEventListener("load", () => resolve());
+      link.addEventListener("error", () => {
+        sheets.delete(href); // asked again by the next view that needs it
+        link.remove();
+        resolve();
+      });
+    });
+    sheets.set(href, loaded);
+    document.head.append(link);
+  }
+  return loaded;
+}
 
 /**
  * @template M the module
@@ -21,9 +44,11 @@ export class Lazy {
    * @param {string} path from static/js, e.g. "views/roadmap.js"
    * @param {(module: M) => T} make
    * @param {(made: T) => void} [ready] runs once, when it is here
+   * @param {string} [style] a stylesheet its view needs, from static/css, e.g. "later.css"
    */
-  constructor(path, make, ready = () => {}) {
+  constructor(path, make, ready = () => {}, style = "") {
     this.url = new URL(path, import.meta.url).href;
+    this.style = style ? new URL(`../css/${style}`, import.meta.url).href : "";
     this.make = make;
     this.ready = ready;
     /** @type {T | null} */ this.made = null;
@@ -42,8 +67,8 @@ export class Lazy {
     if (this.here || this.loading || !needed) return this.made;
     this.loading = true;
     const url = this.failures ? `${this.url}?retry=${this.failures}` : this.url;
-    import(url).then(
-      (module) => {
+    Promise.all([import(url), this.style ? stylesheet(this.style) : null]).then(
+      ([module]) => {
         this.made = this.make(module);
         this.here = true;
         this.loading = false;

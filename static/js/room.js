@@ -74,9 +74,11 @@ const board = new Board(byId("board"), config, {
 const drawNow = (draw) => () => {
   if (client.state) draw(client.state);
 };
+/** The styles of all of them, in one file (static/css/later.css). */
+const LATER_CSS = "later.css";
 /** @typedef {typeof import("./views/clusters.js")} ClusterParts */
 /** @type {Lazy<ClusterParts, ClusterParts>} */
-const clusterParts = new Lazy("views/clusters.js", (module) => module, drawNow(redrawCards));
+const clusterParts = new Lazy("views/clusters.js", (module) => module, drawNow(redrawCards), LATER_CSS);
 /** @type {Lazy<typeof import("./views/grouping.js"), import("./views/grouping.js").GroupingBar>} */
 const groupingBar = new Lazy("views/grouping.js", (module) => new module.GroupingBar(byId("group-bar"), board.selected, send, () => {
   board.selected.clear();
@@ -85,21 +87,22 @@ const groupingBar = new Lazy("views/grouping.js", (module) => new module.Groupin
     box.closest(".idea")?.classList.remove("selected");
   }
   if (client.state) drawGrouping(client.state);
-}), drawNow(drawGrouping));
+}), drawNow(drawGrouping), LATER_CSS);
 /** @type {Lazy<typeof import("./views/drag.js"), import("./views/drag.js").Dragging>} */
 const dragging = new Lazy("views/drag.js",
-  (module) => new module.Dragging(byId("board"), (id) => client.state?.ideas.get(id)?.cluster ?? null, send));
+  (module) => new module.Dragging(byId("board"), (id) => client.state?.ideas.get(id)?.cluster ?? null, send), undefined, LATER_CSS);
 /** @type {Lazy<typeof import("./views/similar.js"), import("./views/similar.js").SimilarHints>} */
 const hints = new Lazy("views/similar.js",
-  (module) => new module.SimilarHints(byId("similar"), config.room, send, () => client.state), drawNow(drawGrouping));
+  (module) => new module.SimilarHints(byId("similar"), config.room, send, () => client.state), drawNow(drawGrouping), LATER_CSS);
 /** @typedef {{status: import("./views/voting.js").VoteStatus, results: import("./views/voting.js").Results}} VoteViews */
 /** @type {Lazy<typeof import("./views/voting.js"), VoteViews>} */
 const voting = new Lazy("views/voting.js", (module) => ({
   status: new module.VoteStatus(byId("vote-status")),
   results: new module.Results(byId("results"), (kind, id, title) => roadmapView.when()?.prefill(kind, id, title)),
-}), drawNow((state) => drawVotes(state)));
+}), drawNow((state) => drawVotes(state)), LATER_CSS);
 /** @type {Lazy<typeof import("./views/roadmap.js"), import("./views/roadmap.js").RoadmapView>} */
-const roadmapView = new Lazy("views/roadmap.js", (module) => new module.RoadmapView(byId("roadmap"), send), drawNow(drawRoadmap));
+const roadmapView = new Lazy("views/roadmap.js", (module) => new module.RoadmapView(byId("roadmap"), send),
+  drawNow(drawRoadmap), LATER_CSS);
 /** Facilitators' pages alone have the panel's markup (room.html): they fetch its module at once. */
 /** @type {Lazy<typeof import("./views/facilitation.js"), import("./views/facilitation.js").FacilitationPanel>} */
 const facilitation = new Lazy("views/facilitation.js", (module) => new module.FacilitationPanel(send),
