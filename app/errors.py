@@ -59,6 +59,7 @@ CODES: dict[str, str] = {
     "vote.cap_reached": "this participant put the most dots allowed on this item",
     "roadmap.facilitators_only": "the workshop keeps its roadmap to its facilitators",
     "action.not_found": "the action is not in this workshop (deleted?)",
+    "action.invalid_move": "an action cannot be placed before itself",
     "action.too_many": "the workshop reached its cap of roadmap actions",
     "action.source_not_found": "the cluster or idea this action comes from is not in this workshop",
     "vote.none": "this participant has no dot on this item to take back",

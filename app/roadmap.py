@@ -141,6 +141,8 @@ def move(cmd: ActionMove, actor: Actor, room: RoomFacts, board: Board) -> Action
     current = board.actions.get(cmd.action)
     if current is None or (cmd.before is not None and cmd.before not in board.actions):
         return Rejection("action.not_found")
+    if cmd.before == cmd.action:  # a page that drops an action onto itself
+        return Rejection("action.invalid_move")
     ids = [a for a in order(board) if a != cmd.action]
     return ActionChanged(cmd.action, replace(current, position=_slot(board, ids, cmd.before)))
 

@@ -116,3 +116,13 @@ def test_bad_actions_are_refused(planned: Any, fields: dict, code: str) -> None:
     room, fac, alice, cluster, ideas = planned
     assert expect_error(fac, "action.add", **fields) == code
     assert snapshot(fac)["actions"] == []
+
+
+def test_an_action_dropped_onto_itself_is_refused_and_the_order_stays(planned: Any) -> None:
+    room, fac, alice, cluster, ideas = planned
+    first = expect_ok(fac, "action.add", title="Premier")["action"]
+    second = expect_ok(fac, "action.add", title="Second")["action"]
+    before = snapshot(fac)["actions"]
+    assert expect_error(fac, "action.move", action=second, before=second) == "action.invalid_move"
+    assert snapshot(fac)["actions"] == before
+    assert expect_ok(fac, "action.move", action=second, before=first)["state"]["title"] == "Second"
