@@ -139,6 +139,7 @@ def serve(settings: settings_module.Settings) -> int:
     options: dict[str, object] = {
         "host": settings.host, "port": settings.port, "log_level": settings.log_level, "ws": "websockets-sansio",
         "ws_max_size": limits.WS_MESSAGE_MAX_BYTES, "ws_per_message_deflate": False, "access_log": False,
+        "ws_ping_interval": limits.WS_PING_INTERVAL_SECONDS, "ws_ping_timeout": limits.WS_PING_TIMEOUT_SECONDS,
         "proxy_headers": False, "server_header": False}
     if settings.workers > 1:  # each worker builds its app from the same environment (the flags are in it)
         os.environ.update({"ESSAIM_HOST": settings.host, "ESSAIM_PORT": str(settings.port),

@@ -32,5 +32,9 @@ COMMANDS_PER_SECOND = 2.0
 FRAME_BURST = 20  # other frames (ping, malformed), per socket
 FRAMES_PER_SECOND = 2.0
 CLOSE_TIMEOUT_SECONDS = 2.0  # a socket whose close frame cannot leave in this time is dropped
+# The server's own websocket pings (uvicorn): a phone that lost its signal sends no FIN, and
+# until its socket is cut it counts as present. 15 s + 15 s: gone within 30 s.
+WS_PING_INTERVAL_SECONDS = 15.0
+WS_PING_TIMEOUT_SECONDS = 15.0
 SOCKETS_PER_PARTICIPANT = 8  # simultaneous sockets of one person in one room (tabs, phone, projector)
 PURGE_INTERVAL_SECONDS = 3600.0  # how often the server erases workshops past retention (and once at start)
