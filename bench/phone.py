@@ -14,6 +14,9 @@ Playwright, with a phone's viewport (360×640, touch). Figures:
   from opening the join link to its name field, and from sending the name to the room's
   first usable screen (the composer shown and the socket connected).
 
+The room is in its writing phase: what later phases, facilitators or the "leave" dialog
+need comes when the room gets there (static/js/lazy.js) and is not counted here.
+
 Nothing leaves 127.0.0.1.
 """
 
