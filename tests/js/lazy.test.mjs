@@ -1,0 +1,52 @@
+// The room's loader (static/js/lazy.js): a module comes when first needed, once, and a failed fetch is tried again.
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { pathToFileURL } from "node:url";
+
+import { Lazy } from "../../static/js/lazy.js";
+
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+test("nothing is fetched until needed; then it is made once and `ready` runs once", async () => {
+  const made = [];
+  const lazy = new Lazy("views/exports.js", (module) => {
+    made.push(module);
+    return { mayDownload: module.mayDownload };
+  }, (view) => made.push(view));
+  assert.equal(lazy.when(false), null);
+  await settle();
+  assert.equal(made.length, 0);
+  assert.equal(lazy.when(), null); // on its way
+  assert.equal(lazy.when(), null); // asked again meanwhile: one fetch
+  await settle();
+  assert.equal(made.length, 2);
+  assert.equal(typeof lazy.get()?.mayDownload, "function");
+  assert.equal(lazy.when(), lazy.get()); // here now
+  assert.equal(made.length, 2);
+});
+
+test("a module that failed to come is asked again at the next need, under a fresh URL", async () => {
+  const folder = mkdtempSync(join(tmpdir(), "essaim-lazy-"));
+  const file = join(folder, "later.js"); // an absolute URL: Lazy takes it as it is
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    const ready = [];
+    const lazy = new Lazy(pathToFileURL(file).href, (module) => module.value, (value) => ready.push(value));
+    lazy.when();
+    await settle();
+    assert.equal(lazy.failures, 1);
+    assert.equal(lazy.get(), null);
+    writeFileSync(file, "export const value = 42;\n"); // the network is back
+    lazy.when();
+    await settle();
+    assert.deepEqual(ready, [42]);
+    assert.equal(lazy.get(), 42);
+  } finally {
+    console.warn = warn;
+    rmSync(folder, { recursive: true, force: true });
+  }
+});
