@@ -449,8 +449,25 @@ def summarise(run: Run, config: Config, results: list[dict[str, Any]], t0: float
     if run.timed_out:
         run.problems.append("timed out")
     if run.convergence is None:
-        run.problems.append("some participant did not hear everything")
+        run.problems.append("some participant did not hear everything" + unheard(results, keys, receivers))
     run.ok = not run.problems
+
+
+def unheard(results: list[dict[str, Any]], keys: dict[str, list[float]], receivers: dict[str, int]) -> str:
+    """Which participants fell short, on which server, and which events did not reach everyone."""
+    short: dict[int, list[int]] = {}
+    for r in results:
+        for c in r["clients"]:
+            if c["expect"] is not None and not c["observer"] and c["heard"] < c["expect"]:
+                short.setdefault(int(c.get("server", 0)), []).append(c["expect"] - c["heard"])
+    partial = sorted((key for key, (count, _) in keys.items()
+                      if ":p:" not in key and count < receivers.get(key.split(":", 1)[0], 0)),
+                     key=lambda k: int(k.rsplit(":", 1)[1]))
+    by_server = ", ".join(f"{len(m)} on server {s} (missing {min(m)}-{max(m)} events each)"
+                          for s, m in sorted(short.items()))
+    events = ", ".join(f"seq {k.rsplit(':', 1)[1]} heard by {keys[k][0]}" for k in partial[:8])
+    return f" ({by_server}; events not heard by all: {events or 'none'}"\
+           f"{f' and {len(partial) - 8} more' if len(partial) > 8 else ''})" if short or partial else ""
 
 
 # -- the sweep ---------------------------------------------------------------------------------

@@ -317,7 +317,8 @@ async def measure(plan: dict[str, Any], people: list[Participant], tally: Tally,
 def report(people: list[Participant], tally: Tally, timed_out: bool, cpu: float) -> dict[str, Any]:
     ops = [{"room": p.room["id"], "kind": op.kind, "sent": op.sent, "answered": op.answered, "key": op.key,
             "error": op.error} for p in people for op in p.ops]
-    clients = [{"room": p.room["id"], "observer": p.observer, "expect": p.expect, "heard": p.heard,
+    clients = [{"room": p.room["id"], "server": p.plan["servers"].index(p.server), "observer": p.observer,
+                "expect": p.expect, "heard": p.heard,
                 "done_at": p.done_at, "connected": p.ws is not None} for p in people]
     return {"ops": ops, "clients": clients, "keys": tally.keys, "events": tally.events, "frames": tally.frames,
             "bytes": tally.bytes, "first_at": tally.first_at, "last_at": tally.last_at, "errors": tally.errors,
