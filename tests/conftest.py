@@ -49,6 +49,14 @@ def settings(tmp_path: Path) -> settings_module.Settings:
     return make_settings(tmp_path / "data")
 
 
+def table_counts(app: Any, *tables: str) -> tuple[int, ...]:
+    """Rows in these tables, read through the app's own engine: SQLite or PostgreSQL alike."""
+    from sqlalchemy import text
+
+    with app.state.essaim.service.reader.connect() as db:
+        return tuple(int(db.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()) for table in tables)
+
+
 OPEN_SOCKETS: list[Socket] = []
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
-import sqlite3
 from typing import Any
 
 import pytest
@@ -18,16 +17,14 @@ from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
 from app import limits, phases, protocol
-from tests.conftest import ORIGIN, Room, Socket, op_id
+from tests.conftest import ORIGIN, Room, Socket, op_id, table_counts
 from tests.test_hardening_fields import BUILDERS, Ctx, setup_room, unlimited  # noqa: F401 (fixture)
 
 FACILITATOR_ONLY = sorted(protocol.COMMAND_TYPES - phases.PARTICIPANT_COMMANDS)
 
 
 def event_rows(client: TestClient) -> int:
-    path = str(client.app.state.essaim.settings.database_url).removeprefix("sqlite:///")  # type: ignore[attr-defined]
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        return int(db.execute("SELECT count(*) FROM event").fetchone()[0])
+    return table_counts(client.app, "event")[0]
 
 
 def answer(socket: Socket, frame: dict[str, Any]) -> dict[str, Any]:

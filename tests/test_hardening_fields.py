@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from starlette.testclient import TestClient
 
 from app import limits, protocol, pseudonyms
 from app.errors import CODES
-from tests.conftest import Room, Socket, op_id
+from tests.conftest import Room, Socket, op_id, table_counts
 
 # name -> a JSON fragment, written by hand where Python's json would refuse or fix it.
 HOSTILE: dict[str, str] = {
@@ -231,12 +230,8 @@ def test_hostile_values_in_every_field_of_every_command(
 
 # -- forms and the JSON API ----------------------------------------------------------------------
 
-def counts(room_or_client: Any) -> tuple[int, int, int]:
-    app = room_or_client.app
-    path = str(app.state.essaim.settings.database_url).removeprefix("sqlite:///")
-    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
-        return tuple(db.execute(f"SELECT count(*) FROM {t}").fetchone()[0]  # type: ignore[return-value]
-                     for t in ("room", "participant", "idea"))
+def counts(room_or_client: Any) -> tuple[int, ...]:
+    return table_counts(room_or_client.app, "room", "participant", "idea")
 
 
 def hostile_strings() -> dict[str, str]:

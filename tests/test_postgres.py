@@ -18,7 +18,7 @@ from tests.support.server import Server
 from tests.test_redis import Redis
 from tests.test_server import open_peer
 
-pytestmark = [pytest.mark.server,
+pytestmark = [pytest.mark.server, pytest.mark.postgres,
               pytest.mark.skipif(not POSTGRES, reason="ESSAIM_TEST_POSTGRES is not set"),
               pytest.mark.skipif(shutil.which("redis-server") is None, reason="redis-server is not installed")]
 
