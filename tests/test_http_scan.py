@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import re
 import socket
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import inspect
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.testclient import TestClient, WebSocketDenialResponse
 
+from app import db
 from app import settings as settings_module
 from app.main import create_app
 from app.security import HEADERS
@@ -49,10 +50,14 @@ def paths(app: Any, method: str, room_id: str) -> list[str]:
 
 
 def dump(settings: settings_module.Settings) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table."""
-    with sqlite3.connect(settings.database_url.removeprefix("sqlite:///")) as conn:
-        tables = [t for (t,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {t: sorted(conn.execute(f'SELECT * FROM "{t}"').fetchall(), key=repr) for t in tables}
+    """Every row of every table (SQLite, or the PostgreSQL of the second pass)."""
+    engine = db.make_engine(settings.database_url, immediate=False)
+    try:
+        with engine.connect() as conn:
+            return {t: sorted((tuple(r) for r in conn.exec_driver_sql(f'SELECT * FROM "{t}"')), key=repr)
+                    for t in inspect(conn).get_table_names()}
+    finally:
+        engine.dispose()
 
 
 def full_room(client: TestClient) -> tuple[Room, str]:
@@ -210,6 +215,7 @@ def raw_request(port: int, head: str) -> str:
         return conn.recv(4096).decode("latin-1").split("\r\n\r\n")[0]
 
 
+@pytest.mark.server
 def test_a_real_server_names_no_server_and_refuses_foreign_hosts(tmp_path: Path) -> None:
     server = Server(tmp_path / "data").start()
     try:
