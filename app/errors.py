@@ -74,8 +74,6 @@ CODES: dict[str, str] = {
     "server.error": "the server failed on this command (a bug, logged); nothing was saved, do not resend it",
     "room.create_forbidden": "this server lets only holders of the organiser passphrase open workshops",
     "room.create_rate_limited": "too many attempts to open a workshop from this address; wait a minute",
-    "room.create_forbidden": "this server lets only holders of the organiser passphrase open workshops",
-    "room.create_rate_limited": "too many attempts to open a workshop from this address; wait a minute",
     "import.invalid": "the file is not a workshop export Essaim can read; `problems` lists each fault, nothing was created",
     "import.schema": "the export's schema version is not one this server reads",
     "import.duplicate_id": "the same id appears twice in the export",
