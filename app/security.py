@@ -18,6 +18,8 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .settings import LOCAL_HOSTS
+
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'; frame-ancestors 'none'")
@@ -35,7 +37,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 class SecurityMiddleware:
     def __init__(self, app: ASGIApp, allowed_origins: Iterable[str],
-                 allowed_hosts: Iterable[str] = ("localhost", "127.0.0.1", "[::1]")) -> None:
+                 allowed_hosts: Iterable[str] = LOCAL_HOSTS) -> None:
         # A host outside the list gets "Invalid host header" (400), never a redirect elsewhere.
         self.app = TrustedHostMiddleware(app, allowed_hosts=sorted(allowed_hosts), www_redirect=False)
         self.allowed_origins = frozenset(allowed_origins)

@@ -52,6 +52,7 @@ SPECS: tuple[Spec, ...] = (
          "(default: COMMAND_BURST, 40); raise it for load tests and scripts"),
 )
 PASSPHRASE_MIN = 12
+LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})  # always allowed in `Host`, as the Host header writes them
 _DEFAULTS = {spec.env: spec.default for spec in SPECS}
 
 
@@ -75,7 +76,7 @@ class Settings:
     organiser_passphrase: str = ""  # empty: anyone may open a workshop (see `organisers`)
     workers: int = 1
     presence_seconds: int = 10
-    allowed_hosts: frozenset[str] = frozenset({"localhost", "127.0.0.1", "[::1]"})  # see `_hosts`
+    allowed_hosts: frozenset[str] = LOCAL_HOSTS  # see `_hosts`
 
     @property
     def secure_cookies(self) -> bool:
@@ -145,9 +146,6 @@ def _origins(public_url: str, port: int, extra: str) -> frozenset[str]:
     local = {f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}"}
     listed = {o.strip().rstrip("/") for o in extra.split(",") if o.strip()}
     return frozenset({public_url} | local | listed)
-
-
-LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 
 
 def _hosts(public_url: str, extra: str) -> frozenset[str]:
