@@ -2,7 +2,11 @@
 
 One subscriber connection per process carries every room channel this process has
 sockets for; messages go to the local subscribers in the order Redis delivers them,
-which is the order they were published. Losing Redis ends every local subscription
+which is the order they were published. Publishing goes through one queue and one
+connection per process, in pipelines: this process's messages reach Redis in the order
+they were published (its events in commit order), and a burst of thousands needs no
+pool of connections (redis-py's asyncio pool refuses the 101st concurrent command
+instead of waiting, which lost events under load). Losing Redis ends every local subscription
 (the hub closes those sockets, pages reconnect, possibly to another process, and
 resync by seq), then the backend reconnects with backoff and jitter.
 """
@@ -22,6 +26,7 @@ from .pubsub import Subscriber
 log = logging.getLogger("essaim.pubsub")
 ALIVE = "essaim:alive"  # always subscribed: a pubsub connection needs one channel to read from
 BACKOFF_MAX = 10.0
+PUBLISH_BATCH = 500  # messages per pipeline
 
 
 class RedisBackend:
@@ -32,22 +37,42 @@ class RedisBackend:
         self._pubsub: Any = None
         self._up = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
+        self._outgoing: asyncio.Queue[tuple[str, str]] = asyncio.Queue()
+        self._publisher: asyncio.Task[None] | None = None
 
     async def connect(self) -> None:
         """Connect now (a wrong URL or a Redis that is down stops the start, with its reason)."""
         await self._open()
         self._task = asyncio.create_task(self._run(), name="essaim-redis")
+        self._publisher = asyncio.create_task(self._publish_queued(), name="essaim-redis-publish")
 
     async def disconnect(self) -> None:
-        if self._task:
-            self._task.cancel()
-            await asyncio.gather(self._task, return_exceptions=True)
+        for task in (self._task, self._publisher):
+            if task:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
         self._end_subscriptions()
         await self._close()
 
     async def publish(self, channel: str, message: str) -> None:
-        await self._up.wait()
-        await self._client.publish(channel, message)
+        self._outgoing.put_nowait((channel, message))
+
+    async def _publish_queued(self) -> None:
+        """Send what was published, in order, as many messages per round trip as are waiting."""
+        while True:
+            batch = [await self._outgoing.get()]
+            while not self._outgoing.empty() and len(batch) < PUBLISH_BATCH:
+                batch.append(self._outgoing.get_nowait())
+            await self._up.wait()
+            try:
+                pipe = self._client.pipeline(transaction=False)
+                for channel, message in batch:
+                    pipe.publish(channel, message)
+                await pipe.execute()
+            except (RedisError, OSError) as exc:
+                # Lost with the connection: the reader notices too and ends every subscription,
+                # so the pages resync from the database by seq.
+                log.warning("redis: %d message(s) not published (%s)", len(batch), type(exc).__name__)
 
     async def subscribe(self, channel: str, subscriber: Subscriber) -> None:
         await self._up.wait()
@@ -98,6 +123,8 @@ class RedisBackend:
                 log.warning("redis: connection lost (%s); sockets of this process reconnect", type(exc).__name__)
                 self._end_subscriptions()
                 await self._close()
+                while not self._outgoing.empty():  # for subscriptions that just ended: pages resync instead
+                    self._outgoing.get_nowait()
                 await asyncio.sleep(delay * (1 + random.random() / 2))
                 delay = min(BACKOFF_MAX, delay * 2)
 

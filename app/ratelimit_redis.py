@@ -26,6 +26,7 @@ from .ratelimit import Buckets, Limiter
 
 log = logging.getLogger("essaim.ratelimit")
 PREFIX = "essaim:rate:"
+POOL_SIZE = 20  # connections per process for the limits; a check takes well under a millisecond
 
 # A token bucket: `burst` tokens refilled at `rate` per second; 0 when the hit may go,
 # otherwise the seconds until it could (nothing is taken). The key expires once full again.
@@ -53,8 +54,12 @@ return 1
 
 
 def client_for(url: str) -> Any:
-    """A client for the limits; it connects on first use."""
-    return redis.from_url(url, decode_responses=True, socket_timeout=2, socket_connect_timeout=2)
+    """A client for the limits; it connects on first use. Its pool waits for a free connection
+    (up to `socket_timeout`) rather than refusing a burst of concurrent checks, as the default
+    asyncio pool does beyond 100."""
+    pool = redis.BlockingConnectionPool.from_url(url, decode_responses=True, max_connections=POOL_SIZE, timeout=2,
+                                                 socket_timeout=2, socket_connect_timeout=2)
+    return redis.Redis(connection_pool=pool)
 
 
 class RedisBuckets:

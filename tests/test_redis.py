@@ -79,6 +79,33 @@ async def test_two_broadcasts_on_one_redis_hear_each_other_in_order(redis_server
         await b.disconnect()
 
 
+async def test_a_burst_of_concurrent_publishes_all_arrive_in_order_and_checks_wait_their_turn(
+        redis_server: Redis, caplog: pytest.LogCaptureFixture) -> None:
+    """redis-py's asyncio pool refuses the 101st concurrent command (MaxConnectionsError):
+    events published by a burst of commands were lost, and rate checks fell back on memory."""
+    from app.ratelimit_redis import RedisBuckets, client_for
+
+    a, b = Broadcast(redis_server.url), Broadcast(redis_server.url)
+    await a.connect()
+    await b.connect()
+    try:
+        async with b.subscribe("room:x") as subscriber:
+            await asyncio.gather(*(a.publish("room:x", f"m{n}") for n in range(3000)))
+            heard = []
+            async with asyncio.timeout(15):
+                async for message in subscriber:
+                    heard.append(message)
+                    if len(heard) == 3000:
+                        break
+        assert heard == [f"m{n}" for n in range(3000)]  # one process's messages keep their order
+        bucket = RedisBuckets(client_for(redis_server.url), "commands", 1000, 1.0)
+        waits = await asyncio.gather(*(bucket.wait(("room", f"p{n % 50}")) for n in range(500)))
+        assert waits == [0.0] * 500 and "counted in this process only" not in caplog.text
+    finally:
+        await a.disconnect()
+        await b.disconnect()
+
+
 async def test_a_redis_that_is_down_stops_the_start_with_its_reason() -> None:
     broadcast = Broadcast(f"redis://127.0.0.1:{free_port()}/0")
     with pytest.raises(Exception) as raised:
