@@ -428,7 +428,7 @@ def test_the_room_preloads_exactly_what_room_js_imports() -> None:
 
 # Modules a participant's first screen must not pay for: room.js fetches them when needed (static/js/lazy.js).
 LATER = {"views/clusters", "views/drag", "views/exports", "views/facilitation", "views/grouping", "views/roadmap",
-         "views/similar", "views/voting", "leave", "share-facilitator"}
+         "views/similar", "views/voting", "leave", "share-facilitator", "views/prompt-tools", "views/moderation"}
 
 
 def test_phase_and_role_modules_come_later_and_exist() -> None:
@@ -456,7 +456,8 @@ def _page_catalogue(page: str) -> dict[str, str]:
 def test_a_participant_page_carries_no_facilitator_part(client: "TestClient") -> None:
     room = Room(client)
     facilitator, participant = _room_page(client, room.id, room.facilitator_token), _room_page(client, room.id, room.join())
-    for marker in ('id="facilitation"', 'id="facilitator-section"', "/css/facilitator.css", "/js/views/facilitation.js"):
+    for marker in ('id="facilitation"', 'id="facilitator-section"', "/css/facilitator.css", "/js/views/facilitation.js",
+                   "/js/views/prompt-tools.js", "/js/views/moderation.js"):
         assert marker in facilitator and marker not in participant, marker
     mine, theirs = _page_catalogue(participant), _page_catalogue(facilitator)
     assert mine == i18n.js_catalogue("fr", "room", "participant") and theirs == i18n.js_catalogue("fr", "room", "facilitator")
@@ -467,7 +468,8 @@ def test_a_participant_page_carries_no_facilitator_part(client: "TestClient") ->
 @pytest.mark.parametrize("lang", i18n.LANGS)
 def test_a_participant_page_has_every_string_its_modules_say(lang: str) -> None:
     """What a participant's page may load: every module but the facilitator's and the projector's."""
-    facilitator_only = {"views/facilitation.js", "share-facilitator.js", "screen.js"}
+    facilitator_only = {"views/facilitation.js", "share-facilitator.js", "views/prompt-tools.js", "views/moderation.js",
+                        "screen.js"}
     keys: set[str] = set()
     for path in sorted((ROOT / "static" / "js").rglob("*.js")):
         if str(path.relative_to(ROOT / "static" / "js")) in facilitator_only:

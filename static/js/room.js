@@ -59,12 +59,10 @@ const board = new Board(byId("board"), config, {
   edit: (idea, text) => send({ type: "idea.edit", idea, text }),
   remove: (idea) => send({ type: "idea.delete", idea }),
   hide: (idea, hidden) => send({ type: "idea.hide", idea, hidden }),
-  addPrompt: (title) => send({ type: "prompt.add", title }),
-  renamePrompt: (prompt, title) => send({ type: "prompt.rename", prompt, title }),
-  deletePrompt: (prompt) => send({ type: "prompt.delete", prompt }),
   send,
   selectionChanged: () => client.state && drawGrouping(client.state),
   clusters: (needed) => clusterParts.when(needed),
+  promptTools: (needed) => promptTools.when(needed),
 });
 
 /**
@@ -107,7 +105,12 @@ const roadmapView = new Lazy("views/roadmap.js", (module) => new module.RoadmapV
 /** @type {Lazy<typeof import("./views/facilitation.js"), import("./views/facilitation.js").FacilitationPanel>} */
 const facilitation = new Lazy("views/facilitation.js", (module) => new module.FacilitationPanel(send),
   drawNow((state) => facilitation.get()?.draw(state)));
-facilitation.when(config.role === "facilitator");
+/** A facilitator's tools on the board's prompts and on the people here: their pages fetch them at once too. */
+/** @type {Lazy<typeof import("./views/prompt-tools.js"), typeof import("./views/prompt-tools.js")>} */
+const promptTools = new Lazy("views/prompt-tools.js", (module) => module, drawNow(redrawCards));
+/** @type {Lazy<typeof import("./views/moderation.js"), typeof import("./views/moderation.js")>} */
+const moderation = new Lazy("views/moderation.js", (module) => module, drawNow((state) => presence.draw(state)));
+for (const facilitatorPart of [facilitation, promptTools, moderation]) facilitatorPart.when(config.role === "facilitator");
 /** @type {Lazy<typeof import("./views/exports.js"), typeof import("./views/exports.js")>} */
 const exportLinks = new Lazy("views/exports.js", (module) => module, drawNow(drawExports));
 
@@ -128,7 +131,7 @@ const leave = new Lazy("leave.js", (module) => new module.LeaveDialog(config.roo
 document.getElementById("leave-open")?.addEventListener("click", () => leave.when());
 
 const phasePanel = new PhasePanel((done) => client.connection.sendFrame({ type: "done", done }));
-const presence = new PresenceView(send);
+const presence = new PresenceView(send, (needed) => moderation.when(needed));
 const timer = new TimerView(
   { box: byId("timer"), clock: byId("timer-clock"), note: byId("timer-note") },
   { announce: true, onClosedWriting: () => redrawWriting() },

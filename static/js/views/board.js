@@ -4,8 +4,9 @@
  * event touches only its card. Pending operations show as cards of their own,
  * marked "not yet sent", until the server confirms them.
  *
- * Composers show only while this person may write. Facilitators also rename,
- * add and delete prompts, and hide ideas from participants.
+ * Composers show only while this person may write. Facilitators also hide ideas from
+ * participants, and rename, add and delete prompts: those tools are prompt-tools.js, which
+ * only a facilitator's page fetches (the board redraws once it is here).
  */
 import { h, keepTogether } from "../dom.js";
 import { t } from "../i18n.js";
@@ -20,18 +21,17 @@ import { sourceTag } from "./provenance.js";
 /** @typedef {import("../connection.js").Op} Op */
 /** Cluster boxes, dots and the cluster forms: clusters.js, which the page fetches when a board needs it. */
 /** @typedef {typeof import("./clusters.js")} ClusterParts */
+/** @typedef {typeof import("./prompt-tools.js")} PromptTools */
 /**
  * @typedef {{
  *   add: (prompt: string, text: string, colour: string) => void,
  *   edit: (idea: string, text: string) => void,
  *   remove: (idea: string) => void,
  *   hide: (idea: string, hidden: boolean) => void,
- *   addPrompt: (title: string) => void,
- *   renamePrompt: (prompt: string, title: string) => void,
- *   deletePrompt: (prompt: string) => void,
  *   send: (command: {type: string, [key: string]: unknown}) => void,
  *   selectionChanged: () => void,
  *   clusters: (needed: boolean) => ClusterParts | null,
+ *   promptTools: (needed: boolean) => PromptTools | null,
  * }} Actions
  * @typedef {{section: HTMLElement, list: HTMLElement, count: HTMLElement, title: HTMLElement,
  *   number: HTMLElement, tools: HTMLElement, composer: HTMLFormElement, clusters: HTMLElement}} PromptNodes
@@ -113,16 +113,13 @@ export class Board {
       this.root.append(nodes.section); // appending in order moves sections where they belong
     });
     const facilitator = state.me.role === "facilitator" && state.room.phase !== "closed" && !state.removed;
+    const tools = this.actions.promptTools(facilitator);
     for (const nodes of this.prompts.values()) {
-      nodes.tools.hidden = !facilitator;
+      nodes.tools.hidden = !facilitator || !tools;
       if (!facilitator) nodes.section.querySelector(".rename-form, .prompt-confirm")?.remove();
     }
-    if (facilitator) {
-      this.addPromptForm ??= this.promptAdder();
-      this.root.append(this.addPromptForm);
-    } else {
-      this.addPromptForm?.remove();
-    }
+    if (!facilitator) this.addPromptForm?.remove();
+    tools?.syncPromptTools(this, facilitator);
   }
 
   /** @param {Prompt} prompt @returns {PromptNodes} */
@@ -133,12 +130,7 @@ export class Board {
     const number = h("span", { class: "prompt-number" });
     const list = h("ul", { class: "ideas", dataset: { prompt: prompt.id }, attrs: { "aria-labelledby": headingId } });
     const clusters = h("div", { class: "clusters", dataset: { prompt: prompt.id } });
-    const tools = h("div", { class: "prompt-tools", hidden: true }, [
-      h("button", { type: "button", class: "button small", dataset: { action: "rename-prompt", prompt: prompt.id },
-        attrs: { "aria-describedby": headingId } }, [t("js.prompt.rename"), h("span", { class: "visually-hidden" }, [` ${t("js.prompt.the_prompt")}`])]),
-      h("button", { type: "button", class: "button small danger", dataset: { action: "delete-prompt", prompt: prompt.id },
-        attrs: { "aria-describedby": headingId } }, [t("js.prompt.delete"), h("span", { class: "visually-hidden" }, [` ${t("js.prompt.the_prompt")}`])]),
-    ]);
+    const tools = h("div", { class: "prompt-tools", hidden: true }); // a facilitator's buttons: prompt-tools.js
     const composer = this.composer(prompt);
     const section = h("section", { class: "prompt", id: `prompt-${prompt.id}`, attrs: { "aria-labelledby": headingId } }, [
       h("h2", { id: headingId, class: "prompt-title" }, [number, title, " ", count]),
@@ -172,15 +164,6 @@ export class Board {
     ]);
   }
 
-  promptAdder() {
-    return h("form", { class: "prompt-adder", id: "prompt-adder" }, [
-      h("label", { htmlFor: "new-prompt" }, [t("js.prompt.add_label")]),
-      h("div", { class: "copy-row" }, [
-        h("input", { id: "new-prompt", name: "title", maxLength: this.config.promptMax ?? 200, autocomplete: "off", required: true }),
-        h("button", { type: "submit", class: "button" }, [t("js.prompt.add")]),
-      ]),
-    ]);
-  }
 
   /**
    * Composers show while this person may write (phase, settings, timer). Facilitators
@@ -447,21 +430,12 @@ export class Board {
       const id = form.dataset.idea ?? "";
       if (text.trim()) this.actions.edit(id, text);
       this.closeEditor(id);
-    } else if (form.classList.contains("rename-form")) {
+    } else if (form.matches(".rename-form, .prompt-adder")) {
       event.preventDefault();
-      const id = form.dataset.prompt ?? "";
-      const title = /** @type {HTMLInputElement} */ (form.elements.namedItem("title")).value;
-      if (title.trim()) this.actions.renamePrompt(id, title);
-      this.closePromptForm(id, "rename-prompt");
+      this.actions.promptTools(false)?.submitPromptForm(this, form);
     } else if (form.classList.contains("cluster-form")) {
       event.preventDefault();
       this.parts(true)?.submitClusterForm(this, form);
-    } else if (form.classList.contains("prompt-adder")) {
-      event.preventDefault();
-      const field = /** @type {HTMLInputElement} */ (form.elements.namedItem("title"));
-      if (!field.value.trim()) return field.focus();
-      this.actions.addPrompt(field.value);
-      field.value = "";
     }
   }
 
@@ -491,7 +465,7 @@ export class Board {
       this.closeEditor(form.dataset.idea ?? "");
     } else if (event.key === "Escape" && target.closest(".rename-form")) {
       const form = /** @type {HTMLFormElement} */ (target.closest(".rename-form"));
-      this.closePromptForm(form.dataset.prompt ?? "", "rename-prompt");
+      this.actions.promptTools(false)?.closePromptForm(this, form.dataset.prompt ?? "", "rename-prompt");
     }
   }
 
@@ -538,15 +512,7 @@ export class Board {
       case "cancel-delete": return this.closeEditor(id);
       case "hide": return this.actions.hide(id, true);
       case "show": return this.actions.hide(id, false);
-      case "rename-prompt": return this.openRename(prompt);
-      case "cancel-rename": return this.closePromptForm(prompt, "rename-prompt");
-      case "delete-prompt": return this.confirmDeletePrompt(prompt);
-      case "cancel-delete-prompt": return this.closePromptForm(prompt, "delete-prompt");
-      case "confirm-delete-prompt": {
-        this.actions.deletePrompt(prompt);
-        this.closePromptForm(prompt, "delete-prompt");
-        return;
-      }
+      default: return this.actions.promptTools(false)?.promptAction(this, button.dataset.action, prompt);
     }
   }
 
@@ -598,55 +564,6 @@ export class Board {
     /** @type {HTMLElement | null | undefined} */ (this.cards.get(id)?.querySelector("button"))?.focus();
   }
 
-  /** @param {string} promptId */
-  openRename(promptId) {
-    const nodes = this.prompts.get(promptId);
-    const prompt = this.state?.prompts.find((p) => p.id === promptId);
-    if (!nodes || !prompt) return;
-    const fieldId = `rename-${promptId}`;
-    const form = h("form", { class: "rename-form", dataset: { prompt: promptId } }, [
-      h("label", { htmlFor: fieldId }, [t("js.prompt.rename_label")]),
-      h("input", { id: fieldId, name: "title", value: prompt.title, maxLength: this.config.promptMax ?? 200, autocomplete: "off", required: true }),
-      h("div", { class: "idea-tools" }, [
-        h("button", { type: "submit", class: "button small primary" }, [t("js.idea.save")]),
-        h("button", { type: "button", class: "button small", dataset: { action: "cancel-rename", prompt: promptId } }, [t("js.idea.cancel")]),
-      ]),
-    ]);
-    nodes.tools.hidden = true;
-    nodes.tools.after(form);
-    /** @type {HTMLInputElement} */ (form.querySelector("input")).select();
-  }
-
-  /** @param {string} promptId */
-  confirmDeletePrompt(promptId) {
-    const nodes = this.prompts.get(promptId);
-    if (!nodes || !this.state) return;
-    const count = totalOf(this.state, promptId);
-    const questionId = `delete-prompt-question-${promptId}`;
-    const yes = h("button", { type: "button", class: "button small danger", dataset: { action: "confirm-delete-prompt", prompt: promptId },
-      attrs: { "aria-describedby": questionId } }, [t("js.prompt.delete_confirm")]);
-    const box = h("div", { class: "prompt-confirm confirm-box" }, [
-      h("p", { class: "confirm-text", id: questionId }, [count ? t("js.prompt.delete_question", { count }) : t("js.prompt.delete_question_empty")]),
-      h("div", { class: "idea-tools" }, [
-        yes,
-        h("button", { type: "button", class: "button small", dataset: { action: "cancel-delete-prompt", prompt: promptId } }, [t("js.idea.cancel")]),
-      ]),
-    ]);
-    nodes.tools.hidden = true;
-    nodes.tools.after(box);
-    yes.focus();
-  }
-
-  /** @param {string} promptId @param {string} focusAction the tool that gets the focus back */
-  closePromptForm(promptId, focusAction) {
-    const nodes = this.prompts.get(promptId);
-    if (!nodes) return;
-    nodes.section.querySelector(".rename-form, .prompt-confirm")?.remove();
-    const prompt = this.state?.prompts.find((p) => p.id === promptId);
-    if (prompt) nodes.title.textContent = keepTogether(prompt.title);
-    nodes.tools.hidden = false;
-    /** @type {HTMLElement | null} */ (nodes.tools.querySelector(`[data-action="${focusAction}"]`))?.focus();
-  }
 }
 
 /**

@@ -1,22 +1,22 @@
 // @ts-check
 /**
- * Who is here: a live count and the list of pseudonyms, one item per person.
- * Facilitators also get, per participant, "Nommer co-animateur·rice" and "Retirer"
- * (the latter asks first), and per other facilitator "Retirer le rôle d'animation"
- * only: nobody is offered to remove a facilitator, nor themselves. The room's creator
- * is labelled "animation principale" and offered nothing: the server refuses to remove
- * or demote them (`participant.creator`).
+ * Who is here: a live count and the list of pseudonyms, one item per person. The room's
+ * creator is labelled "animation principale". Facilitators also get tools on the others
+ * (name co-facilitator, remove, take the role back): moderation.js, which only a
+ * facilitator's page fetches.
  */
 import { byId, h } from "../dom.js";
 import { t } from "../i18n.js";
 
 /** @typedef {import("../state.js").State} State */
 /** @typedef {(command: {type: string, [key: string]: unknown}) => void} Send */
+/** @typedef {typeof import("./moderation.js")} Moderation */
 
 export class PresenceView {
-  /** @param {Send} send */
-  constructor(send) {
+  /** @param {Send} send @param {(needed: boolean) => Moderation | null} moderation a facilitator's tools, once here (lazy.js) */
+  constructor(send, moderation) {
     this.send = send;
+    this.moderation = moderation;
     this.list = byId("presence-list");
     /** The person whose removal waits for a "yes". @type {string | null} */
     this.confirming = null;
@@ -51,64 +51,15 @@ export class PresenceView {
       me ? ` (${t("js.presence.you")})` : "",
       role === "facilitator" ? h("span", { class: "badge" }, [t(creator ? "role.creator" : "role.facilitator")]) : null,
     ]);
-    if (!moderating || me) return h("li", { dataset: { id } }, [line]);
-    if (role === "facilitator") { // a facilitator is not removed; their role can be taken back first
-      if (this.confirming === id) this.confirming = null;
-      if (creator) return h("li", { dataset: { id } }, [line]); // nor the creator's role, ever
-      return h("li", { dataset: { id } }, [
-        line,
-        h("div", { class: "person-tools" }, [
-          h("button", { type: "button", class: "button small", dataset: { action: "demote", id } },
-            [t("js.presence.demote"), h("span", { class: "visually-hidden" }, [` : ${name}`])]),
-        ]),
-      ]);
-    }
-    if (this.confirming === id) {
-      const questionId = `remove-question-${id}`;
-      return h("li", { dataset: { id }, class: "confirming" }, [
-        line,
-        h("p", { class: "confirm-text", id: questionId }, [t("js.presence.remove_question", { name })]),
-        h("div", { class: "person-tools" }, [
-          h("button", { type: "button", class: "button small danger", dataset: { action: "remove-yes", id },
-            attrs: { "aria-describedby": questionId } }, [t("js.presence.remove_confirm")]),
-          h("button", { type: "button", class: "button small", dataset: { action: "remove-no", id } }, [t("js.idea.cancel")]),
-        ]),
-      ]);
-    }
-    return h("li", { dataset: { id } }, [
-      line,
-      h("div", { class: "person-tools" }, [
-        h("button", { type: "button", class: "button small", dataset: { action: "promote", id } },
-          [t("js.presence.promote"), h("span", { class: "visually-hidden" }, [` : ${name}`])]),
-        creator ? null : h("button", { type: "button", class: "button small danger", dataset: { action: "remove", id } },
-          [t("js.presence.remove"), h("span", { class: "visually-hidden" }, [` ${name}`])]),
-      ]),
-    ]);
+    const tools = moderating && !me ? this.moderation(true) : null; // until it is here, the names alone
+    return tools ? tools.moderatedItem(this, id, name, line, role, creator) : h("li", { dataset: { id } }, [line]);
   }
 
   /** @param {Event} event */
   onClick(event) {
     const button = /** @type {HTMLElement} */ (event.target).closest("button[data-action]");
     if (!(button instanceof HTMLElement) || !this.state) return;
-    const id = button.dataset.id ?? "";
-    const action = button.dataset.action;
-    if (action === "remove") {
-      this.confirming = id;
-      this.draw(this.state);
-      this.refocus({ action: "remove-yes", id });
-    } else if (action === "remove-no") {
-      this.confirming = null;
-      this.draw(this.state);
-      this.refocus({ action: "remove", id });
-    } else if (action === "remove-yes") {
-      this.confirming = null;
-      this.send({ type: "participant.remove", participant: id });
-      this.draw(this.state);
-      this.list.closest("aside")?.querySelector("h2")?.setAttribute("tabindex", "-1");
-      /** @type {HTMLElement | null | undefined} */ (this.list.closest("aside")?.querySelector("h2"))?.focus();
-    } else if (action === "promote" || action === "demote") {
-      this.send({ type: "participant.role", participant: id, role: action === "promote" ? "facilitator" : "participant" });
-    }
+    this.moderation(false)?.moderate(this, this.state, button);
   }
 
   /** @returns {{action: string, id: string} | null} */
