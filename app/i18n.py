@@ -67,6 +67,11 @@ FACILITATOR_ONLY = ("js.prompt.rename", "js.prompt.rename_label", "js.prompt.del
                     "js.presence.remove", "js.presence.remove_question", "js.presence.remove_confirm",
                     "js.idea.hide", "js.idea.show", "js.done.count", "js.share.regenerated",
                     "error.timer.not_running", "error.prompt.too_many", "error.prompt.last", "error.participant.")
+# The strings of the views a room fetches when it gets there (static/js/lazy.js): they come once,
+# with the first of those views, from `later_messages` (the same for everyone), not in every room
+# page. The keys after them are said on the first screen too (board.js, room.js): they stay in the page.
+LATER_VIEWS = ("js.roadmap.", "js.vote.", "js.results.", "js.group.", "js.similar.", "js.cluster.", "js.leave.")
+FIRST_SCREEN_TOO = ("js.cluster.count", "js.group.drag", "js.group.select", "js.roadmap.saved", "js.vote.left")
 
 
 def _listed(key: str, keys: tuple[str, ...]) -> bool:
@@ -74,12 +79,22 @@ def _listed(key: str, keys: tuple[str, ...]) -> bool:
     return any(key == k or key.startswith(k if k.endswith(".") else k + ".") for k in keys)
 
 
-def js_catalogue(lang: str, page: Literal["room", "screen"] | None = None, role: str = "facilitator") -> Mapping[str, str]:
+def _later(key: str) -> bool:
+    """Said only by the views a room fetches later; a facilitator's own strings stay in their page."""
+    return _listed(key, LATER_VIEWS) and not _listed(key, FIRST_SCREEN_TOO + FACILITATOR_ONLY)
+
+
+def js_catalogue(lang: str, page: Literal["room", "later", "screen"] | None = None,
+                 role: str = "facilitator") -> Mapping[str, str]:
     """What a page's scripts can use, and nothing more: a phone pays for every byte of it.
 
-    `page` None: everything the scripts of any page may use.
+    `page` None: everything the scripts of any page may use; "room": what a room page carries
+    for `role`; "later": what the room's later views add to it (fetched with them).
     """
     left_out = NOT_ON_A_SOCKET if page else ()
     if page == "room":
         left_out += SCREEN_ONLY + (FACILITATOR_ONLY if role != "facilitator" else ())
-    return {k: v for k, v in catalogue(lang).items() if k.startswith(BROWSER) and not _listed(k, left_out)}
+    sent = {k: v for k, v in catalogue(lang).items() if k.startswith(BROWSER) and not _listed(k, left_out)}
+    if page in ("room", "later"):
+        sent = {k: v for k, v in sent.items() if _later(k) == (page == "later")}
+    return sent

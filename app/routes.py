@@ -62,6 +62,16 @@ async def similar_ideas(request: Request) -> Response:
                         headers={"cache-control": "no-store"})
 
 
+async def later_messages(request: Request) -> Response:
+    """The strings of a room's later views (i18n.LATER_VIEWS), which static/js/lazy.js fetches
+    with the first of them instead of every room page carrying them: the same for everyone, in the
+    page's language (`?lang=`, the room page's config says), else the request's."""
+    lang = request.query_params.get("lang") or lang_of(request)
+    if lang not in i18n.LANGS:
+        return Response(status_code=404)
+    return JSONResponse(i18n.js_catalogue(lang, "later"))
+
+
 async def identity_of(request: Request, room_id: str) -> Identity | None:
     essaim = essaim_of(request)
     token = bearer_or_cookie(request.headers, request.cookies, room_id)
@@ -243,6 +253,7 @@ async def room_config(request: Request, room_id: str, who: Identity,
     return {"room": room_id, "lang": lang, "version": protocol.VERSION, "colours": protocol.COLOURS,
             "ideaMax": limits.IDEA_TEXT_MAX, "role": who.role, "joinUrl": join_url(essaim, room_id),
             "publicUrl": essaim.settings.public_url, "messages": i18n.js_catalogue(lang, page, who.role),
+            "laterMessages": f"{request.url_for('later_messages').path}?lang={lang}",
             "creator": await essaim.service.creator(room_id)}
 
 
@@ -383,6 +394,7 @@ ROUTES = [
     Route("/rooms/{room_id}/facilitator-link/regenerate", regenerate_facilitator_link, methods=["POST"]),
     Route("/rooms/{room_id}/screen", screen_page, methods=["GET"]),
     Route("/rooms/{room_id}/similar.json", similar_ideas, methods=["GET"]),
+    Route("/messages/later.json", later_messages, methods=["GET"]),
     Route("/rooms/{room_id}/delete", delete_room, methods=["POST"]),
     Route("/join-code", join_by_code, methods=["POST"]),
     Route("/api/rooms", api_create_room, methods=["POST"]),

@@ -465,26 +465,68 @@ def test_a_participant_page_carries_no_facilitator_part(client: "TestClient") ->
     assert not any(k.startswith(("js.screen.", "error.import.", "error.code.")) for k in theirs)
 
 
-@pytest.mark.parametrize("lang", i18n.LANGS)
-def test_a_participant_page_has_every_string_its_modules_say(lang: str) -> None:
-    """What a participant's page may load: every module but the facilitator's and the projector's."""
-    facilitator_only = {"views/facilitation.js", "share-facilitator.js", "views/prompt-tools.js", "views/moderation.js",
-                        "screen.js"}
+FACILITATOR_MODULES = {"views/facilitation", "share-facilitator", "views/prompt-tools", "views/moderation"}
+
+
+def _keys_of(modules: set[str]) -> set[str]:
+    """The keys these modules (paths under static/js without .js) say."""
     keys: set[str] = set()
-    for path in sorted((ROOT / "static" / "js").rglob("*.js")):
-        if str(path.relative_to(ROOT / "static" / "js")) in facilitator_only:
-            continue
-        source = path.read_text(encoding="utf-8")
+    for module in modules:
+        source = (ROOT / "static" / "js" / f"{module}.js").read_text(encoding="utf-8")
         for match in [*_JS_CALL.finditer(source), *_JS_COUNT.finditer(source)]:
             keys.add(next(group for group in match.groups() if group is not None))
-    sent = dict(i18n.js_catalogue(lang, "room", "participant"))
-    # Said only where a participant's page never goes: moderation, prompt tools, hidden ideas (board.js,
-    # presence.js draw them for facilitators), and the projector's instructions (phases.js `screenInstruction`).
-    missing = sorted(k for k in _expand(keys) if not _present(k, sent)
-                     and not _listed_for_facilitators(k) and not k.startswith(("js.screen.", "error.")))
-    assert missing == []
-    errors = {k for k in sent if k.startswith("error.")}
+    return _expand(keys)
+
+
+def _room_modules() -> tuple[set[str], set[str]]:
+    """The room's first-screen modules (room.js and what it imports), and those it fetches later."""
+    first = _imports_of(ROOT / "static" / "js" / "room.js") | {"room"}
+    later = set()
+    for module in LATER:
+        later |= {module} | _imports_of(ROOT / "static" / "js" / f"{module}.js")
+    return first, later - first
+
+
+# Said only where a participant's page never goes: moderation, prompt tools, hidden ideas (board.js draws
+# them for facilitators), and the projector's instructions (phases.js `screenInstruction`); error messages
+# are checked below.
+def _participant_never(key: str) -> bool:
+    return _listed_for_facilitators(key) or key.startswith(("js.screen.", "error."))
+
+
+@pytest.mark.parametrize("lang", i18n.LANGS)
+@pytest.mark.parametrize("role", ["participant", "facilitator"])
+def test_a_room_page_has_every_string_its_modules_say(lang: str, role: str) -> None:
+    """The first screen's modules find their strings in the page; the views that come later, in the
+    page and the later catalogue (fetched with them, static/js/lazy.js); nothing comes twice."""
+    first, later = _room_modules()
+    if role == "participant":
+        later -= FACILITATOR_MODULES
+    page, fetched = dict(i18n.js_catalogue(lang, "room", role)), dict(i18n.js_catalogue(lang, "later"))
+    assert set(page) & set(fetched) == set()
+    skip = _participant_never if role == "participant" else (lambda key: key.startswith(("js.screen.", "error.")))
+    assert sorted(k for k in _keys_of(first) if not _present(k, page) and not skip(k)) == []
+    assert sorted(k for k in _keys_of(later) if not _present(k, page | fetched) and not skip(k)) == []
+    errors = {k for k in page if k.startswith("error.")}
     assert errors and {f"error.{code}" for code in ("idea.not_yours", "vote.budget_exceeded", "storage.full")} <= errors
+
+
+def test_the_later_strings_leave_the_page() -> None:
+    """The later catalogue is a real part of what the views say, in both languages alike."""
+    fetched = {lang: set(i18n.js_catalogue(lang, "later")) for lang in i18n.LANGS}
+    assert fetched["fr"] == fetched["en"] and {"js.roadmap.add", "js.similar.title"} <= fetched["fr"]
+    _first, later = _room_modules()
+    assert fetched["fr"] <= _keys_of(later) | {f"{k}.{form}" for k in _keys_of(later) for form in ("one", "other")}
+
+
+def test_the_later_strings_are_served(client: "TestClient") -> None:
+    room = Room(client)
+    config = json.loads(re.search(r'id="essaim-config">(.*?)</script>', _room_page(client, room.id, room.join()),
+                                  re.S).group(1))  # type: ignore[union-attr]
+    response = client.get(config["laterMessages"])
+    assert response.status_code == 200 and response.json() == i18n.js_catalogue(config["lang"], "later")
+    assert client.get("/messages/later.json?lang=en").json() == i18n.js_catalogue("en", "later")
+    assert client.get("/messages/later.json?lang=xx").status_code == 404
 
 
 def _listed_for_facilitators(key: str) -> bool:

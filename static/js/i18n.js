@@ -11,6 +11,11 @@ export function setCatalogue(catalogue, language) {
   lang = language;
 }
 
+/** The strings of views that came later (lazy.js), added to those the page came with. @param {Record<string, string>} more */
+export function addMessages(more) {
+  messages = { ...messages, ...more };
+}
+
 /**
  * Translate `key`, filling `{name}` placeholders. With a numeric `count`, picks
  * `key.one` / `key.other` by the language's plural rules.

@@ -11,7 +11,35 @@
  * losing its network) is tried again at the next need, under a fresh URL: a browser keeps
  * a failed module under its URL. A view may need a stylesheet: it comes with the module,
  * before anything is drawn (a stylesheet that fails to come does not hold the view back).
+ * The strings of these views are not in the page either (app/i18n.py LATER_VIEWS): they
+ * come once, with the first module fetched, and every view waits for them before it draws.
  */
+import { addMessages } from "./i18n.js";
+
+/** Where the later views' strings are (the page's config says); none in a test without a page. */
+let stringsUrl = "";
+/** @type {Promise<void> | null} */
+let strings = null;
+
+/** @param {string} url */
+export function laterStringsFrom(url) {
+  stringsUrl = url;
+}
+
+/** The later views' strings, fetched once; a failure is fetched again at the next need. @returns {Promise<void>} */
+function laterStrings() {
+  if (!stringsUrl) return Promise.resolve();
+  strings ??= fetch(stringsUrl, { credentials: "same-origin" })
+    .then((response) => {
+      if (!response.ok) throw new Error(`${stringsUrl}: ${response.status}`);
+      return response.json();
+    })
+    .then(addMessages, (error) => {
+      strings = null;
+      throw error;
+    });
+  return strings;
+}
 
 /** Stylesheets asked for, by URL: each is linked once, whichever view asks first. @type {Map<string, Promise<void>>} */
 const sheets = new Map();
@@ -67,7 +95,7 @@ export class Lazy {
     if (this.here || this.loading || !needed) return this.made;
     this.loading = true;
     const url = this.failures ? `${this.url}?retry=${this.failures}` : this.url;
-    Promise.all([import(url), this.style ? stylesheet(this.style) : null]).then(
+    Promise.all([import(url), laterStrings(), this.style ? stylesheet(this.style) : null]).then(
       ([module]) => {
         this.made = this.make(module);
         this.here = true;

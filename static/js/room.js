@@ -10,7 +10,7 @@ import { count, say } from "./announce.js";
 import { RoomClient } from "./client.js";
 import { byId, h } from "./dom.js";
 import { setCatalogue, t } from "./i18n.js";
-import { Lazy } from "./lazy.js";
+import { Lazy, laterStringsFrom } from "./lazy.js";
 import { phaseInstruction, phaseLabel } from "./phases.js";
 import { setUpShare } from "./share.js";
 import { setUpShortcuts } from "./shortcuts.js";
@@ -30,6 +30,7 @@ const PLANNING = new Set(["results", "roadmap", "closed"]);
 
 const config = JSON.parse(byId("essaim-config").textContent ?? "{}");
 setCatalogue(config.messages, config.lang);
+laterStringsFrom(config.laterMessages); // the strings of the views that come later, with them
 
 const client = new RoomClient(config, {
   onReset: drawAll,
