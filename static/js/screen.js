@@ -11,8 +11,9 @@ import { byId, h, keepTogether } from "./dom.js";
 import { setCatalogue, t } from "./i18n.js";
 import { phaseLabel, screenInstruction } from "./phases.js";
 import {
-  actionsInOrder, clustersOf, doneOf, isPrivateView, looseOf, membersOf, offersDone, participantsPresent, ranking, talliesShown, totalOf,
+  clustersOf, doneOf, isPrivateView, membersOf, offersDone, participantsPresent, talliesShown, totalOf,
 } from "./state.js";
+import { actionsInOrder, looseOf, ranking } from "./state-later.js";
 import { drawConnection } from "./views/status.js";
 import { TimerView } from "./views/timer.js";
 

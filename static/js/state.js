@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The room as data, and `apply(state, event)` for every event type: the client
- * twin of the server's rules. No DOM, no network: `node --test` runs it.
+ * twin of the server's rules. No DOM, no network: `node --test` runs it. The rules only
+ * the later phases' views use (ranking, roadmap) are in state-later.js, which comes with them.
  *
  * Time is the one outside input: the timer's end time is the server's clock, so
  * the state keeps the offset between the two clocks (`clockOffset`, seconds) and
@@ -9,55 +10,20 @@
  */
 
 /**
- * @typedef {{idea: string, prompt: string, author: string, text: string, colour: string, at: number,
- *   hidden?: boolean, name?: string, cluster: string | null, position: number}} Idea
- * @typedef {{cluster: string, prompt: string, title: string, named: boolean, position: number}} Cluster
- * @typedef {{mine: Map<string, number>, totals: Map<string, number> | null, voters: number}} Votes
- * @typedef {{action: string, title: string, description: string, owners: string[], partners: string[],
- *   horizon: string, due: string | null, status: string, source_kind: string | null, source_id: string | null,
- *   position: number}} Action
- * @typedef {{id: string, kind: "cluster" | "idea", title: string, prompt: string, votes: number, rank: number,
- *   tied: boolean, ideas: Idea[]}} Ranked
- * @typedef {{id: string, title: string}} Prompt
- * @typedef {{id: string, name: string, role?: string}} Person
- * @typedef {{id: string, author: string, name: string, role: string}} Me
- * @typedef {{private_writing: boolean, show_authors: boolean, grouping: string, add_after_write: boolean,
- *   locked: boolean, timer_closes_writing: boolean, vote_budget: number, vote_cap: number,
- *   vote_on: "all" | "clusters" | "ideas", tallies: "hidden" | "live", roadmap: string}} Settings
- * @typedef {{state: "running" | "paused" | "stopped", ends_at: number | null, remaining: number | null,
- *   duration: number | null}} Timer
- * @typedef {{id: string, title: string, phase: string, template: string, code?: string,
- *   settings: Settings, timer: Timer}} Room
- * @typedef {{
- *   seq: number,
- *   room: Room,
- *   prompts: Prompt[],
- *   ideas: Map<string, Idea>,
- *   clusters: Map<string, Cluster>,
- *   actions: Map<string, Action>,
- *   votes: Votes,
- *   me: Me,
- *   present: Map<string, string>,
- *   roles: Map<string, string>,
- *   tallies: Map<string, number>,
- *   done: {done: number, present: number | null},
- *   clockOffset: number,
- *   removed: boolean,
- * }} State
- * @typedef {{kind: "idea", id: string, op: "added" | "edited" | "deleted" | "hidden", mine: boolean}
- *   | {kind: "presence", id: string, op: "joined" | "left"}
- *   | {kind: "phase", phase: string, previous: string, refetch: boolean}
- *   | {kind: "settings", refetch: boolean}
- *   | {kind: "timer"}
- *   | {kind: "prompt", id: string, op: "added" | "renamed" | "deleted"}
- *   | {kind: "tally", prompt: string}
- *   | {kind: "done"}
- *   | {kind: "group", action: string, ideas: string[], clusters: string[], dropped: string[]}
- *   | {kind: "vote", item: string | null, mine: boolean}
- *   | {kind: "action", id: string, op: "changed" | "deleted"}
- *   | {kind: "removed", id: string, me: boolean, erased?: boolean}
- *   | {kind: "role", id: string, role: string, me: boolean, refetch: boolean}
- *   | {kind: "none"}} Change
+ * The room's data, in shapes described in types.js (comments only, which no browser downloads).
+ * @typedef {import("./types.js").Idea} Idea
+ * @typedef {import("./types.js").Cluster} Cluster
+ * @typedef {import("./types.js").Votes} Votes
+ * @typedef {import("./types.js").Action} Action
+ * @typedef {import("./types.js").Ranked} Ranked
+ * @typedef {import("./types.js").Prompt} Prompt
+ * @typedef {import("./types.js").Person} Person
+ * @typedef {import("./types.js").Me} Me
+ * @typedef {import("./types.js").Settings} Settings
+ * @typedef {import("./types.js").Timer} Timer
+ * @typedef {import("./types.js").Room} Room
+ * @typedef {import("./types.js").State} State
+ * @typedef {import("./types.js").Change} Change
  */
 
 export const PHASES = /** @type {const} */ (["lobby", "write", "group", "vote", "results", "roadmap", "closed"]);
@@ -154,7 +120,7 @@ export function position(state, event) {
 }
 
 /** @param {State} state */
-function isFacilitator(state) {
+export function isFacilitator(state) {
   return state.me.role === "facilitator";
 }
 
@@ -443,8 +409,8 @@ export function formatClock(seconds) {
 
 // -- grouping -------------------------------------------------------------------------
 
-/** @param {{position: number}} a @param {{position: number}} b @param {string} idA @param {string} idB */
-function byPlace(a, b, idA, idB) {
+/** Things in order: by position, then id. @param {{position: number}} a @param {{position: number}} b @param {string} idA @param {string} idB */
+export function byPlace(a, b, idA, idB) {
   return a.position - b.position || (idA < idB ? -1 : idA > idB ? 1 : 0);
 }
 
@@ -457,12 +423,6 @@ export function clustersOf(state, promptId) {
 /** The ideas of a cluster, in order. @param {State} state @param {string} clusterId @returns {Idea[]} */
 export function membersOf(state, clusterId) {
   return [...state.ideas.values()].filter((i) => i.cluster === clusterId).sort((a, b) => byPlace(a, b, a.idea, b.idea));
-}
-
-/** The ideas of a prompt in no cluster, in order. @param {State} state @param {string} promptId @returns {Idea[]} */
-export function looseOf(state, promptId) {
-  return [...state.ideas.values()].filter((i) => i.prompt === promptId && !i.cluster)
-    .sort((a, b) => byPlace(a, b, a.idea, b.idea));
 }
 
 /** May this person group ideas now? Mirrors the server (`app/phases.py`); the server decides. @param {State} state */
@@ -508,65 +468,6 @@ export function dotsLeft(state) {
 /** Are everyone's totals shown now? Mirrors `app/visibility.tallies_shown`. @param {State} state */
 export function talliesShown(state) {
   return state.room.settings.tallies === "live" || RESULTS.has(state.room.phase);
-}
-
-/**
- * The items of the vote ranked by dots, ties sharing a rank ("1, 2, 2, 4"); the
- * board's order (prompt, then position) inside a tie. Twin of `app/results.py`.
- * @param {State} state @returns {Ranked[]}
- */
-export function ranking(state) {
-  const totals = state.votes.totals ?? new Map();
-  /** @type {{item: Omit<Ranked, "rank" | "tied">, order: [number, number, string]}[]} */
-  const items = [];
-  state.prompts.forEach((prompt, index) => {
-    for (const cluster of clustersOf(state, prompt.id)) {
-      if (!votable(state, cluster.cluster)) continue;
-      items.push({ item: { id: cluster.cluster, kind: "cluster", title: cluster.title, prompt: prompt.id,
-        votes: totals.get(cluster.cluster) ?? 0, ideas: membersOf(state, cluster.cluster) }, order: [index, cluster.position, cluster.cluster] });
-    }
-    for (const idea of [...state.ideas.values()].filter((i) => i.prompt === prompt.id)) {
-      if (!votable(state, idea.idea)) continue;
-      items.push({ item: { id: idea.idea, kind: "idea", title: idea.text, prompt: prompt.id,
-        votes: totals.get(idea.idea) ?? 0, ideas: [] }, order: [index, idea.position, idea.idea] });
-    }
-  });
-  items.sort((a, b) => b.item.votes - a.item.votes || a.order[0] - b.order[0] || a.order[1] - b.order[1]
-    || (a.order[2] < b.order[2] ? -1 : 1));
-  const counts = new Map();
-  for (const { item } of items) counts.set(item.votes, (counts.get(item.votes) ?? 0) + 1);
-  /** @type {Ranked[]} */
-  const ranked = [];
-  items.forEach(({ item }, index) => {
-    const previous = ranked[ranked.length - 1];
-    const rank = previous && previous.votes === item.votes ? previous.rank : index + 1;
-    ranked.push({ ...item, rank, tied: counts.get(item.votes) > 1 });
-  });
-  return ranked;
-}
-
-// -- the roadmap ----------------------------------------------------------------------
-
-/** The actions in the table's order. @param {State} state @returns {Action[]} */
-export function actionsInOrder(state) {
-  return [...state.actions.values()].sort((a, b) => byPlace(a, b, a.action, b.action));
-}
-
-/** May this person write the roadmap now? Mirrors `app/phases.py`. @param {State} state */
-export function mayPlan(state) {
-  if (state.removed) return false;
-  const phase = state.room.phase;
-  if (isFacilitator(state)) return phase === "results" || phase === "roadmap";
-  return phase === "roadmap" && state.room.settings.roadmap === "everyone";
-}
-
-/** What an action comes from, in words, and its dots; null when it is gone or was none. @param {State} state @param {Action} action */
-export function sourceOf(state, action) {
-  if (!action.source_id) return null;
-  const title = action.source_kind === "cluster"
-    ? state.clusters.get(action.source_id)?.title : state.ideas.get(action.source_id)?.text;
-  if (title === undefined) return null;
-  return { title, votes: state.votes.totals?.get(action.source_id) ?? null };
 }
 
 // -- capitalisation -------------------------------------------------------------------

@@ -3,8 +3,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 
 import {
-  apply, capOf, clustersOf, dotsLeft, fromSnapshot, looseOf, mayGroup, mayVote, membersOf, ranking, talliesShown, votable,
+  apply, capOf, clustersOf, dotsLeft, fromSnapshot, mayGroup, mayVote, membersOf, talliesShown, votable,
 } from "../../static/js/state.js";
+import { looseOf, ranking } from "../../static/js/state-later.js";
 
 const ME = "tag-me";
 

@@ -8,7 +8,8 @@
  */
 import { byId, h } from "../dom.js";
 import { t } from "../i18n.js";
-import { clustersOf, looseOf, membersOf } from "../state.js";
+import { clustersOf, membersOf } from "../state.js";
+import { looseOf } from "../state-later.js";
 
 /** @typedef {import("../state.js").State} State */
 /** @typedef {(command: {type: string, [key: string]: unknown}) => void} Send */

@@ -7,7 +7,7 @@
  */
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { actionsInOrder, mayPlan, ranking, sourceOf } from "../state.js";
+import { actionsInOrder, mayPlan, ranking, sourceOf } from "../state-later.js";
 
 /** @typedef {import("../state.js").State} State */
 /** @typedef {import("../state.js").Action} Action */

@@ -6,7 +6,8 @@
  */
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { dotsLeft, mayPlan, mayVote, ranking, talliesShown } from "../state.js";
+import { dotsLeft, mayVote, talliesShown } from "../state.js";
+import { mayPlan, ranking } from "../state-later.js";
 
 /** @typedef {import("../state.js").State} State */
 
