@@ -487,17 +487,7 @@ export class Board {
     if (!button) return;
     const id = button.dataset.idea ?? "";
     const prompt = button.dataset.prompt ?? "";
-    const cluster = button.dataset.cluster ?? "";
-    const send = this.actions.send;
     switch (button.dataset.action) {
-      case "vote-add": return send({ type: "vote.add", item: button.dataset.item });
-      case "vote-remove": return send({ type: "vote.remove", item: button.dataset.item });
-      case "rename-cluster": return this.parts(true)?.openClusterRename(this, cluster);
-      case "cluster-up": return this.parts(true)?.moveCluster(this, cluster, -1);
-      case "cluster-down": return this.parts(true)?.moveCluster(this, cluster, 1);
-      case "merge-cluster": return this.parts(true)?.openMerge(this, cluster);
-      case "dissolve-cluster": return send({ type: "cluster.dissolve", cluster });
-      case "cancel-cluster-form": return this.parts(true)?.closeClusterForm(this, cluster);
       case "edit": return this.openEditor(id);
       case "cancel-edit": return this.closeEditor(id);
       case "delete": return this.confirmDelete(id);
@@ -512,7 +502,9 @@ export class Board {
       case "cancel-delete": return this.closeEditor(id);
       case "hide": return this.actions.hide(id, true);
       case "show": return this.actions.hide(id, false);
-      default: return this.actions.promptTools(false)?.promptAction(this, button.dataset.action, prompt);
+      default: // the dots' and cluster boxes' buttons (drawn by clusters.js), a facilitator's prompt tools
+        this.parts(false)?.clusterAction(this, button);
+        return this.actions.promptTools(false)?.promptAction(this, button.dataset.action, prompt);
     }
   }
 

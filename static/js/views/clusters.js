@@ -186,3 +186,19 @@ export function submitClusterForm(board, form) {
   }
   closeClusterForm(board, cluster);
 }
+
+/** A button of a cluster's box or of the dots was pressed (others are the board's). @param {Board} board @param {HTMLElement} button */
+export function clusterAction(board, button) {
+  const cluster = button.dataset.cluster ?? "";
+  const send = board.actions.send;
+  switch (button.dataset.action) {
+    case "vote-add": return send({ type: "vote.add", item: button.dataset.item });
+    case "vote-remove": return send({ type: "vote.remove", item: button.dataset.item });
+    case "rename-cluster": return openClusterRename(board, cluster);
+    case "cluster-up": return moveCluster(board, cluster, -1);
+    case "cluster-down": return moveCluster(board, cluster, 1);
+    case "merge-cluster": return openMerge(board, cluster);
+    case "dissolve-cluster": return send({ type: "cluster.dissolve", cluster });
+    case "cancel-cluster-form": return closeClusterForm(board, cluster);
+  }
+}
