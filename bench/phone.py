@@ -37,7 +37,7 @@ from tests.support.server import Server
 
 SLOW_3G = {"offline": False, "latency": 2000, "downloadThroughput": 50_000, "uploadThroughput": 50_000}
 COUNTED = {"document": "html", "stylesheet": "css", "script": "js"}
-TARGET_BYTES = 150 * 1024
+TARGET_BYTES = 150_000  # issue 6: "under 150 KB", in bytes; tests/test_templates_and_catalogues.py holds it too
 
 
 def create_room(server: Server) -> str:
@@ -118,7 +118,7 @@ def main() -> None:
     sizes = result["bytes"]
     assert isinstance(sizes, dict)
     print(f"HTML {sizes['html']:,} B + CSS {sizes['css']:,} B + JS {sizes['js']:,} B = {result['html_css_js']:,} B "
-          f"({int(result['html_css_js']) / 1024:.1f} KiB, target < 150 KiB); images {sizes['images']:,} B")
+          f"({int(result['html_css_js']) / 1024:.1f} KiB, target < {TARGET_BYTES:,} B); images {sizes['images']:,} B")
     for name, size in result["files"]:  # type: ignore[misc]
         print(f"  {size:>8,} B  {name}")
     print(f"slow 3G (2 s RTT, 50 kB/s), median of {result['runs']}: join form usable after "

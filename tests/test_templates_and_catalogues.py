@@ -531,3 +531,21 @@ def test_the_later_strings_are_served(client: "TestClient") -> None:
 
 def _listed_for_facilitators(key: str) -> bool:
     return i18n._listed(key, i18n.FACILITATOR_ONLY)
+
+
+# What a participant's phone downloads to join, as bench/phone.py measures it in Chromium (issue 6).
+PHONE_BUDGET = 150_000
+_ASSET = re.compile(r'<(?:link rel="(?:stylesheet|modulepreload)" href|script[^>]*? src)="(/static/[^"?]+)"')
+
+
+def test_a_participant_joining_downloads_under_150_kb(client: "TestClient") -> None:
+    """The join page, the room page, and every stylesheet and module they name (room.html preloads
+    exactly the modules room.js imports, test above): the views that come later are not counted."""
+    room = Room(client, template="journee-citoyenne")
+    join_page = client.get(f"/rooms/{room.id}").text
+    assert 'name="name"' in join_page
+    pages = [join_page, _room_page(client, room.id, room.join("Mésange dorée"))]
+    assets = {path for page in pages for path in _ASSET.findall(page)}
+    assert {"/static/js/room.js", "/static/js/views/board.js", "/static/css/app.css"} <= assets
+    total = sum(len(page.encode()) for page in pages) + sum((ROOT / path.lstrip("/")).stat().st_size for path in assets)
+    assert total < PHONE_BUDGET, f"a participant joining downloads {total:,} B (budget {PHONE_BUDGET:,} B)"
