@@ -10,6 +10,11 @@ import { Lazy } from "../../static/js/lazy.js";
 
 const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
 
+/** Wait until `done()` holds (a loaded machine imports slowly), at most two seconds. */
+async function until(done) {
+  for (let waited = 0; !done() && waited < 2000; waited += 10) await new Promise((r) => setTimeout(r, 10));
+}
+
 test("nothing is fetched until needed; then it is made once and `ready` runs once", async () => {
   const made = [];
   const lazy = new Lazy("views/exports.js", (module) => {
@@ -21,6 +26,7 @@ test("nothing is fetched until needed; then it is made once and `ready` runs onc
   assert.equal(made.length, 0);
   assert.equal(lazy.when(), null); // on its way
   assert.equal(lazy.when(), null); // asked again meanwhile: one fetch
+  await until(() => made.length >= 2);
   await settle();
   assert.equal(made.length, 2);
   assert.equal(typeof lazy.get()?.mayDownload, "function");
@@ -37,12 +43,12 @@ test("a module that failed to come is asked again at the next need, under a fres
     const ready = [];
     const lazy = new Lazy(pathToFileURL(file).href, (module) => module.value, (value) => ready.push(value));
     lazy.when();
-    await settle();
+    await until(() => lazy.failures > 0);
     assert.equal(lazy.failures, 1);
     assert.equal(lazy.get(), null);
     writeFileSync(file, "export const value = 42;\n"); // the network is back
     lazy.when();
-    await settle();
+    await until(() => ready.length > 0);
     assert.deepEqual(ready, [42]);
     assert.equal(lazy.get(), 42);
   } finally {
