@@ -50,28 +50,6 @@ def join_url(essaim: Essaim, room_id: str) -> str:
     return f"{essaim.settings.public_url}/rooms/{room_id}"
 
 
-async def similar_ideas(request: Request) -> Response:
-    """Ideas and clusters that say nearly the same thing: hints a person confirms one by one."""
-    room_id = request.path_params["room_id"]
-    who = await identity_of(request, room_id)
-    pairs = await essaim_of(request).service.similar(who) if who else None
-    if pairs is None:
-        return JSONResponse({"error": "auth.forbidden"}, status_code=403)
-    item = (lambda i: {"id": i.id, "kind": i.kind, "text": i.text, "cluster": i.group})  # noqa: E731
-    return JSONResponse({"pairs": [{"a": item(p.a), "b": item(p.b), "score": p.score} for p in pairs]},
-                        headers={"cache-control": "no-store"})
-
-
-async def later_messages(request: Request) -> Response:
-    """The strings of a room's later views (i18n.LATER_VIEWS), which static/js/lazy.js fetches
-    with the first of them instead of every room page carrying them: the same for everyone, in the
-    page's language (`?lang=`, the room page's config says), else the request's."""
-    lang = request.query_params.get("lang") or lang_of(request)
-    if lang not in i18n.LANGS:
-        return Response(status_code=404)
-    return JSONResponse(i18n.js_catalogue(lang, "later"))
-
-
 async def identity_of(request: Request, room_id: str) -> Identity | None:
     essaim = essaim_of(request)
     token = bearer_or_cookie(request.headers, request.cookies, room_id)
@@ -377,8 +355,9 @@ async def facilitator_link(request: Request) -> Response:
                         headers={"cache-control": "no-store"})
 
 
-# Imported here, after the helpers it uses from this module: exports and import (export_routes.py).
-from . import export_routes  # noqa: E402
+# Imported here, after the helpers they use from this module: exports and import (export_routes.py),
+# the JSON a room page fetches beside its socket (page_data.py).
+from . import export_routes, page_data  # noqa: E402
 
 ROUTES = [
     Route("/", home, methods=["GET"]),
@@ -393,11 +372,10 @@ ROUTES = [
     Route("/rooms/{room_id}/facilitator-link", facilitator_link, methods=["POST"]),
     Route("/rooms/{room_id}/facilitator-link/regenerate", regenerate_facilitator_link, methods=["POST"]),
     Route("/rooms/{room_id}/screen", screen_page, methods=["GET"]),
-    Route("/rooms/{room_id}/similar.json", similar_ideas, methods=["GET"]),
-    Route("/messages/later.json", later_messages, methods=["GET"]),
     Route("/rooms/{room_id}/delete", delete_room, methods=["POST"]),
     Route("/join-code", join_by_code, methods=["POST"]),
     Route("/api/rooms", api_create_room, methods=["POST"]),
     Route("/api/rooms/{room_id}/participants", api_join, methods=["POST"]),
+    *page_data.ROUTES,
     *export_routes.ROUTES,
 ]

@@ -1,0 +1,39 @@
+"""The JSON a room page fetches beside its socket: near-duplicate hints, and the strings of
+the views that come later. Thin, like `routes`, whose helpers it uses."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from . import i18n
+from .routes import essaim_of, identity_of, lang_of
+
+
+async def similar_ideas(request: Request) -> Response:
+    """Ideas and clusters that say nearly the same thing: hints a person confirms one by one."""
+    room_id = request.path_params["room_id"]
+    who = await identity_of(request, room_id)
+    pairs = await essaim_of(request).service.similar(who) if who else None
+    if pairs is None:
+        return JSONResponse({"error": "auth.forbidden"}, status_code=403)
+    item = (lambda i: {"id": i.id, "kind": i.kind, "text": i.text, "cluster": i.group})  # noqa: E731
+    return JSONResponse({"pairs": [{"a": item(p.a), "b": item(p.b), "score": p.score} for p in pairs]},
+                        headers={"cache-control": "no-store"})
+
+
+async def later_messages(request: Request) -> Response:
+    """The strings of a room's later views (i18n.LATER_VIEWS), which static/js/lazy.js fetches
+    with the first of them instead of every room page carrying them: the same for everyone, in the
+    page's language (`?lang=`, the room page's config says), else the request's."""
+    lang = request.query_params.get("lang") or lang_of(request)
+    if lang not in i18n.LANGS:
+        return Response(status_code=404)
+    return JSONResponse(i18n.js_catalogue(lang, "later"))
+
+
+ROUTES = [
+    Route("/rooms/{room_id}/similar.json", similar_ideas, methods=["GET"]),
+    Route("/messages/later.json", later_messages, methods=["GET"]),
+]
