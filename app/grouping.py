@@ -76,17 +76,22 @@ def still_applies(now: Layout, change: Change) -> bool:
 
 
 def fits(now: Layout, change: Change) -> bool:
-    """Does every place `change` names exist once it is applied (clusters, prompts)?
+    """Does every place `change` names exist once it is applied (clusters, prompts), and
+    does it leave nobody's idea in a cluster it removes?
 
     An undo puts ideas back into the cluster they came from; if that cluster was
     merged away, dissolved or moved to another prompt since, by anyone, the undo
-    has nowhere right to put them.
+    has nowhere right to put them. And undoing a cluster's creation removes the
+    cluster: if someone has put an idea in it since, that idea would be left in a
+    cluster that no longer exists (the database would quietly set it loose, and no
+    event would say so).
     """
     after = apply(now, change)
     return (all(p.prompt in now.prompts and (p.cluster is None or (
                     p.cluster in after.clusters and after.clusters[p.cluster].prompt == p.prompt))
                 for p in change.ideas.values())
-            and all(s is None or s.prompt in now.prompts for s in change.clusters.values()))
+            and all(s is None or s.prompt in now.prompts for s in change.clusters.values())
+            and all(p.cluster is None or p.cluster in after.clusters for p in after.ideas.values()))
 
 
 # -- reading a layout -----------------------------------------------------------------

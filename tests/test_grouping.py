@@ -185,6 +185,17 @@ def test_undo_is_refused_when_the_cluster_it_would_restore_into_is_gone() -> Non
     assert not grouping.fits(layout, back)  # but "a", where it would go back, is gone
 
 
+def test_undoing_a_cluster_someone_has_added_to_since_is_refused() -> None:
+    layout = board()
+    before = layout
+    change = ok(grouping.create(layout, "a", ["i0"], None, None))  # mine: a cluster of i0
+    layout = grouping.apply(layout, change)
+    layout = grouping.apply(layout, ok(grouping.move(layout, ["i1"], "a", None, None)))  # someone adds i1
+    back = grouping.inverse(before, change)
+    assert grouping.still_applies(layout, change)  # i0 and "a" are as I left them
+    assert not grouping.fits(layout, back)  # but removing "a" would strand i1 in nothing
+
+
 def test_the_log_copy_of_a_change_round_trips() -> None:
     layout = board()
     change = ok(grouping.create(layout, "a", ["i0", "j0"], None, "Titre"))
