@@ -41,7 +41,7 @@ from websockets.typing import Origin
 from app.db import MAX_BATCH
 from tests.support.server import ROOT, Server, free_port
 
-from .layouts import LAYOUTS, Layout, LayoutUnavailable, Side, endpoint_of
+from .layouts import LAYOUTS, Layout, LayoutUnavailable, Side, endpoint_of, terminate
 from .rawsqlite import Commits, commits
 
 SCENARIOS = ("join", "ideas", "private", "vote", "steady", "rooms", "writes")
@@ -115,12 +115,7 @@ class Baseline:
         raise SetupFailed(f"baseline server did not start: {self.log()}")
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        terminate(self.process)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")[-4000:] if self.log_path.exists() else ""
@@ -329,12 +324,7 @@ class Worker:
         return dict(json.loads(line))
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        terminate(self.process)
         self.log.close()
 
 

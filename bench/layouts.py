@@ -243,12 +243,17 @@ class Redis:
         return proc_cpu(self.process.pid) if self.process else 0.0
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
+        terminate(self.process)
+
+
+def terminate(process: subprocess.Popen[bytes] | None) -> None:
+    """Stop a child politely, then for good if it has not gone within 10 s."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 # -- the layout ----------------------------------------------------------------------------------

@@ -61,13 +61,17 @@ def start_pair(data: Path, redis: Redis, burst: int = 1000) -> tuple[Server, Ser
     return Server(data, **env).start(), Server(data, **env).start()
 
 
+async def open_room(server: Server) -> tuple[str, Frame, Peer]:
+    """A new workshop: its id, what creating it answered, and its facilitator's socket."""
+    created = await asyncio.to_thread(server.create_room)
+    return created["id"], created, await open_peer(server, created["id"], created["facilitator_token"])
+
+
 async def test_presence_and_done_counts_are_the_rooms_across_processes(
         tmp_path: Path, redis_server: Redis) -> None:  # noqa: F811
     first, second = start_pair(tmp_path / "data", redis_server)
     try:
-        created = await asyncio.to_thread(first.create_room)
-        room_id = created["id"]
-        fac = await open_peer(first, room_id, created["facilitator_token"])
+        room_id, created, fac = await open_room(first)
         tokens = {name: await asyncio.to_thread(first.join, room_id, name) for name in ("Alice", "Bob", "Cy")}
         alice = await open_peer(first, room_id, tokens["Alice"])
         bob = await open_peer(second, room_id, tokens["Bob"])
@@ -110,9 +114,7 @@ async def test_killing_one_process_sends_its_clients_to_the_other_and_nothing_is
         tmp_path: Path, redis_server: Redis) -> None:  # noqa: F811
     first, second = start_pair(tmp_path / "data", redis_server)
     try:
-        created = await asyncio.to_thread(first.create_room)
-        room_id = created["id"]
-        watcher = await open_peer(first, room_id, created["facilitator_token"])
+        room_id, _, watcher = await open_room(first)
         prompt = watcher.first["prompts"][0]["id"]
         names = [f"Plume {n}" for n in range(6)]
         tokens = [await asyncio.to_thread(first.join, room_id, name) for name in names]

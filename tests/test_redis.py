@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from app import settings as settings_module
-from app.pubsub import Broadcast
+from app.pubsub import Broadcast, Subscriber
 from tests.support.server import Server, free_port
 from tests.test_server import open_peer
 
@@ -59,6 +59,16 @@ def redis_server(tmp_path: Path) -> Iterator[Redis]:
     server.stop()
 
 
+async def first_messages(subscriber: Subscriber, count: int, timeout: float) -> list[str]:
+    heard: list[str] = []
+    async with asyncio.timeout(timeout):
+        async for message in subscriber:
+            heard.append(message)
+            if len(heard) == count:
+                break
+    return heard
+
+
 async def test_two_broadcasts_on_one_redis_hear_each_other_in_order(redis_server: Redis) -> None:
     a, b = Broadcast(redis_server.url), Broadcast(redis_server.url)
     await a.connect()
@@ -67,12 +77,7 @@ async def test_two_broadcasts_on_one_redis_hear_each_other_in_order(redis_server
         async with b.subscribe("room:x") as subscriber:
             for n in range(50):
                 await a.publish("room:x", f"m{n}")
-            heard = []
-            async with asyncio.timeout(5):
-                async for message in subscriber:
-                    heard.append(message)
-                    if len(heard) == 50:
-                        break
+            heard = await first_messages(subscriber, 50, timeout=5)
         assert heard == [f"m{n}" for n in range(50)]
     finally:
         await a.disconnect()
@@ -91,12 +96,7 @@ async def test_a_burst_of_concurrent_publishes_all_arrive_in_order_and_checks_wa
     try:
         async with b.subscribe("room:x") as subscriber:
             await asyncio.gather(*(a.publish("room:x", f"m{n}") for n in range(3000)))
-            heard = []
-            async with asyncio.timeout(15):
-                async for message in subscriber:
-                    heard.append(message)
-                    if len(heard) == 3000:
-                        break
+            heard = await first_messages(subscriber, 3000, timeout=15)
         assert heard == [f"m{n}" for n in range(3000)]  # one process's messages keep their order
         bucket = RedisBuckets(client_for(redis_server.url), "commands", 1000, 1.0)
         waits = await asyncio.gather(*(bucket.wait(("room", f"p{n % 50}")) for n in range(500)))

@@ -19,7 +19,7 @@ from websockets.sync.client import connect
 
 from tests.support.server import Server
 
-from .conftest import PHONE, Session, screenshot
+from .conftest import PHONE, Session, open_workshop, screenshot
 
 pytestmark = pytest.mark.browser
 
@@ -40,16 +40,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def facilitator(server: Server, session: Session) -> Page:
-    page = session.page()
-    page.goto(server.url + "/")
-    page.get_by_label("Titre de l’atelier").fill(TITLE)
-    page.get_by_label("Votre nom d’animateur·rice").fill("Nadia")
-    page.get_by_role("radio", name=re.compile(r"^Journée citoyenne")).check()
-    page.get_by_role("button", name="Créer l’atelier", exact=True).click()
-    page.wait_for_url(re.compile(r"/rooms/[^/?#]+$"))
-    page.get_by_role("button", name="Fermer").click()
-    expect(page.locator("#connection")).to_have_text("Connecté")
-    return page
+    return open_workshop(server, session, TITLE, "Journée citoyenne")
 
 
 @pytest.fixture(scope="module")
