@@ -24,7 +24,7 @@ from typing import Any
 
 from . import grouping
 
-_IDEA_FRAMES = ("idea.added", "idea.edited")
+TEXT_FRAMES = ("idea.added", "idea.edited")  # the logged frames that state an idea's text
 
 
 def skipped(seq: int) -> str:
@@ -34,7 +34,7 @@ def skipped(seq: int) -> str:
 
 def carries_text(frame: str | None) -> bool:
     """Whether a logged frame states an idea's text (an addition, an edit, an unhidden idea shown)."""
-    return bool(frame) and json.loads(frame).get("type") in _IDEA_FRAMES  # type: ignore[arg-type]
+    return bool(frame) and json.loads(frame).get("type") in TEXT_FRAMES  # type: ignore[arg-type]
 
 
 def forgotten(rows: Iterable[Any]) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
@@ -56,7 +56,7 @@ def texts(frames: Iterable[str | None]) -> set[str]:
     found: set[str] = set()
     for raw in frames:
         frame = json.loads(raw) if raw else None
-        if isinstance(frame, dict) and frame.get("type") in _IDEA_FRAMES and isinstance(frame.get("text"), str):
+        if isinstance(frame, dict) and frame.get("type") in TEXT_FRAMES and isinstance(frame.get("text"), str):
             found.add(frame["text"])
     return found
 

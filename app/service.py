@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from . import auth, commands, export, importer, limits, phases, similar, store, voting
+from . import auth, commands, erasure, export, importer, limits, phases, similar, store, voting
 from .domain import checked_text
 from .commands import Committed, Outcome
 from .db import Writer, storage_error
@@ -303,8 +303,8 @@ def _unless_hidden(payload: str, hidden: frozenset[str]) -> str:
     if not hidden:
         return payload
     event = json.loads(payload)
-    if event["type"] in ("idea.added", "idea.edited") and event["idea"] in hidden:
-        return encode({"type": "skip", "seq": event["seq"]})
+    if event["type"] in erasure.TEXT_FRAMES and event["idea"] in hidden:
+        return erasure.skipped(event["seq"])
     return payload
 
 
