@@ -84,6 +84,7 @@ def _later(key: str) -> bool:
     return _listed(key, LATER_VIEWS) and not _listed(key, FIRST_SCREEN_TOO + FACILITATOR_ONLY)
 
 
+@cache  # the catalogues do not change while the server runs; every room page would filter them again
 def js_catalogue(lang: str, page: Literal["room", "later", "screen"] | None = None,
                  role: str = "facilitator") -> Mapping[str, str]:
     """What a page's scripts can use, and nothing more: a phone pays for every byte of it.
@@ -97,4 +98,4 @@ def js_catalogue(lang: str, page: Literal["room", "later", "screen"] | None = No
     sent = {k: v for k, v in catalogue(lang).items() if k.startswith(BROWSER) and not _listed(k, left_out)}
     if page in ("room", "later"):
         sent = {k: v for k, v in sent.items() if _later(k) == (page == "later")}
-    return sent
+    return sent  # shared by every page (cached): never changed by its callers
