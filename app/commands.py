@@ -275,7 +275,9 @@ def _vote(conn: Connection, room: Any, command: VoteAdd | VoteRemove, actor: dom
           facts: domain.RoomFacts) -> RoomEvent | Rejection:
     found = store.vote_item(conn, room.id, command.item)
     item = None if found is None else voting.ItemFacts(found[0], found[1], found[2])  # type: ignore[arg-type]
-    tally = voting.Tally(*store.vote_counts(conn, room.id, actor.id, command.item))
+    mine_total, mine_here, total_here = store.vote_counts(conn, room.id, actor.id, command.item)
+    voters = store.voters(conn, room.id) if voting.counts_voters(command.type, mine_total) else None
+    tally = voting.Tally(mine_total, mine_here, total_here, voters)
     rule = voting.add if isinstance(command, VoteAdd) else voting.remove
     return rule(command, actor, facts, item, tally)  # type: ignore[arg-type]
 

@@ -191,19 +191,22 @@ class VoteChanged:
     voter_id: str
     mine: int  # the voter's dots on this item now
     total: int  # everyone's dots on this item now
-    voters: int  # participants with at least one dot
+    voters: int | None  # participants with at least one dot; None: unchanged (`voting.counts_voters`)
     live: bool  # totals are shown while voting
 
     def wire(self) -> dict[str, Any]:
-        frame: dict[str, Any] = {"type": self.type, "item": self.item, "mine": self.mine, "voters": self.voters}
+        frame: dict[str, Any] = {"type": self.type, "item": self.item, "mine": self.mine, **self._voters()}
         if self.live:
             frame["total"] = self.total
         return frame
 
     def redacted(self) -> dict[str, Any]:
         if self.live:
-            return {"type": self.type, "item": self.item, "total": self.total, "voters": self.voters}
-        return {"type": self.type, "voters": self.voters}
+            return {"type": self.type, "item": self.item, "total": self.total, **self._voters()}
+        return {"type": self.type, **self._voters()}
+
+    def _voters(self) -> dict[str, int]:
+        return {} if self.voters is None else {"voters": self.voters}
 
 
 @dataclass(frozen=True)

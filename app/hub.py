@@ -41,6 +41,12 @@ CLOSE_REVOKED = 4001  # opened with a facilitator link since regenerated: reconn
 # event that comes after a quiet tick leaves at once (with whatever the same loop
 # iteration brings), so a calm room pays no delay.
 TICK_SECONDS = 0.05
+# A big room ticks less often: its fan-out is a frame per socket per tick, and at 1,000
+# sockets twenty ticks a second kept the event loop busy most of the time, so commands
+# waited behind the sends. From `TICK_MEMBERS` sockets on the tick grows with the room, up to
+# `TICK_MAX_SECONDS`; authors still hear their own events at once (`hurry`).
+TICK_MEMBERS = 250
+TICK_MAX_SECONDS = 0.2
 # Several processes publish a room's events, and one committed first may reach the broker
 # second. A process holds an event that comes ahead of a missing one this long, then lets it
 # go (the page sees the hole and asks the database for it): pages get events in seq order.
@@ -242,7 +248,7 @@ class RoomHub:
         """The first frame of a tick schedules it."""
         if room.tick is None:
             loop = asyncio.get_running_loop()
-            wait = room.flushed_at + TICK_SECONDS - loop.time()
+            wait = room.flushed_at + _tick(len(room.members)) - loop.time()
             room.tick = loop.call_later(wait, self._flush, room) if wait > 0 else loop.call_soon(self._flush, room)
 
     async def _heard(self, room_id: str, room: _Room, action: str, rest: str, text: str) -> None:
@@ -353,6 +359,11 @@ class RoomHub:
                 member.facilitator = text == "facilitator"
                 room.roster.count(member.public_id, member.facilitator, 1)
         return recount
+
+
+def _tick(sockets: int) -> float:
+    """How long a room of this many sockets gathers events before sending them."""
+    return min(TICK_MAX_SECONDS, TICK_SECONDS * max(1.0, sockets / TICK_MEMBERS))
 
 
 def _parsed_person(text: str) -> Person:

@@ -121,6 +121,11 @@ STEPS: list[tuple[int, list[str]]] = [
         "ALTER TABLE cluster ADD COLUMN source VARCHAR(32)",
         "ALTER TABLE cluster ADD COLUMN source_votes INTEGER",
     ]),
+    (7, [  # a dot's checks walk an index range instead of every dot of the room (store_board)
+        "CREATE INDEX ix_vote_room_participant ON vote (room_id, participant_id)",
+        "CREATE INDEX ix_vote_room_idea ON vote (room_id, idea_id)",
+        "CREATE INDEX ix_vote_room_cluster ON vote (room_id, cluster_id)",
+    ]),
 ]
 
 

@@ -19,7 +19,7 @@ from .store_board import (  # noqa: F401  (the public face: callers say store.la
     _apply_action, _apply_change, _apply_vote, action_t, actions, authored, cluster_t, clusters, count_dots,
     delete_dots, dots, drop_if_empty, erase_person, event_t, events_quoting, idea_t, last_undoable, layout,
     logged_frames, mark_undone, prompt_t, rewrite_event, skip_events, skip_redacted, vote_counts, vote_item,
-    vote_summary, vote_t)
+    vote_summary, vote_t, voters)
 
 room_t = Room.__table__  # type: ignore[attr-defined]
 participant_t = Participant.__table__  # type: ignore[attr-defined]

@@ -40,7 +40,7 @@ class Tally:
     mine_total: int  # the voter's dots on every item
     mine_here: int  # the voter's dots on this item
     total_here: int  # everyone's dots on this item
-    voters: int  # participants with at least one dot
+    voters: int | None = None  # participants with at least one dot; counted only if `counts_voters`
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,20 @@ def live(phase: str, settings: RoomSettings) -> bool:
     return tallies_shown(phase, settings)
 
 
+def counts_voters(command_type: str, mine_total: int) -> bool:
+    """Can this dot change how many people voted? Only someone's first dot, or their last taken
+    back. Otherwise the event leaves `voters` out (unchanged) and nobody counts them: that count
+    reads every dot of the room, and a vote burst would read the room once per dot."""
+    return mine_total == 0 if command_type == "vote.add" else mine_total == 1
+
+
+def _voters_after(cmd: VoteAdd | VoteRemove, tally: Tally) -> int | None:
+    if not counts_voters(cmd.type, tally.mine_total):
+        return None
+    assert tally.voters is not None, "counts_voters said the voters must be counted"
+    return tally.voters + (1 if cmd.type == "vote.add" else -1)
+
+
 def add(cmd: VoteAdd, actor: Actor, room: RoomFacts, item: ItemFacts | None, tally: Tally) -> VoteChanged | Rejection:
     if refused := phase_check(room, cmd.type, actor):
         return refused
@@ -77,8 +91,7 @@ def add(cmd: VoteAdd, actor: Actor, room: RoomFacts, item: ItemFacts | None, tal
         return Rejection("vote.budget_exceeded", {"max": room.settings.vote_budget})
     if tally.mine_here >= cap(room.settings):
         return Rejection("vote.cap_reached", {"max": cap(room.settings)})
-    voters = tally.voters + (1 if tally.mine_total == 0 else 0)
-    return VoteChanged(cmd.item, item.kind, actor.id, tally.mine_here + 1, tally.total_here + 1, voters,
+    return VoteChanged(cmd.item, item.kind, actor.id, tally.mine_here + 1, tally.total_here + 1, _voters_after(cmd, tally),
                        live(room.phase, room.settings))
 
 
@@ -90,8 +103,7 @@ def remove(cmd: VoteRemove, actor: Actor, room: RoomFacts, item: ItemFacts | Non
         return Rejection("vote.not_votable")
     if tally.mine_here <= 0:
         return Rejection("vote.none")
-    voters = tally.voters - (1 if tally.mine_total == 1 else 0)
-    return VoteChanged(cmd.item, item.kind, actor.id, tally.mine_here - 1, tally.total_here - 1, voters,
+    return VoteChanged(cmd.item, item.kind, actor.id, tally.mine_here - 1, tally.total_here - 1, _voters_after(cmd, tally),
                        live(room.phase, room.settings))
 
 

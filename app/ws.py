@@ -141,6 +141,8 @@ async def _sender(websocket: WebSocket, member: Member, last_seq: int) -> None:
         except TimeoutError:  # a reader that stopped reading: let it go, it resyncs later
             await _close(websocket, CLOSE_TRY_AGAIN, "too slow")
             return
+        except RuntimeError:  # uvicorn closed it meanwhile (its ping went unanswered): it is gone
+            return
 
 
 def _unsent(batches: list[Batch], last_seq: int) -> tuple[str | None, int]:

@@ -112,3 +112,26 @@ async def test_a_hole_that_never_fills_is_let_through_after_the_hold(monkeypatch
     hub._in_order(room, Frame(8, '{"seq":8}'))  # late after all: passed on, the page drops it if caught up
     hub._in_order(room, Frame(11, '{"seq":11}'))
     assert await _delivered(hub, room, member, 0) == [8, 11]
+
+
+# -- a big room ticks less often ------------------------------------------------------------
+
+def test_the_tick_grows_with_the_room_from_250_sockets_up_to_200_ms() -> None:
+    ticks = {n: hub_module._tick(n) for n in (1, 250, 500, 1000, 4000)}
+    assert ticks == {1: 0.05, 250: 0.05, 500: 0.1, 1000: 0.2, 4000: 0.2}
+
+
+async def test_a_room_of_1000_sockets_sends_events_of_200_ms_as_one_frame() -> None:
+    hub, room = RoomHub(Broadcast("memory://")), _Room()
+    members = [Member(f"p{i}", f"P{i}") for i in range(1000)]
+    room.members.update(members)
+    hub._in_order(room, Frame(1, '{"seq":1}'))  # after a quiet tick: leaves at once
+    await asyncio.sleep(0)
+    assert [seq for batch in await members[0].outbox.take() for seq, _ in batch.parts] == [1]
+    for seq in (2, 3, 4):
+        await asyncio.sleep(0.04)
+        hub._in_order(room, Frame(seq, f'{{"seq":{seq}}}'))
+    with pytest.raises(TimeoutError):  # 120 ms after the first: still gathering
+        await asyncio.wait_for(members[0].outbox.take(), 0.01)
+    took = await asyncio.wait_for(members[0].outbox.take(), 1)
+    assert [[seq for seq, _ in batch.parts] for batch in took] == [[2, 3, 4]]

@@ -33,8 +33,18 @@ def test_a_dot_counts_for_the_voter_the_item_and_the_number_of_voters() -> None:
     event = add(room(), IDEA, total=4, voters=3)
     assert isinstance(event, VoteChanged)
     assert (event.mine, event.total, event.voters, event.live) == (1, 5, 4, False)
-    again = add(room(), IDEA, mine_total=1, mine_here=1, total=5, voters=4)
-    assert isinstance(again, VoteChanged) and again.voters == 4  # already counted as a voter
+    again = add(room(), IDEA, mine_total=1, mine_here=1, total=5, voters=None)
+    assert isinstance(again, VoteChanged) and again.voters is None  # already counted: "unchanged"
+    assert "voters" not in again.wire() and again.redacted() == {"type": "vote.changed"}
+
+
+@pytest.mark.parametrize("command, mine_total, counts", [
+    ("vote.add", 0, True), ("vote.add", 1, False), ("vote.add", 4, False),
+    ("vote.remove", 1, True), ("vote.remove", 2, False), ("vote.remove", 0, False),
+])
+def test_voters_are_counted_only_when_a_first_or_last_dot_can_change_them(command: str, mine_total: int,
+                                                                          counts: bool) -> None:
+    assert voting.counts_voters(command, mine_total) is counts
 
 
 def test_budget_and_cap_are_enforced_and_the_cap_never_exceeds_the_budget() -> None:
@@ -65,6 +75,8 @@ def test_taking_a_dot_back() -> None:
     event = voting.remove(take, ALICE, room(), IDEA, voting.Tally(1, 1, 4, 3))
     assert isinstance(event, VoteChanged) and (event.mine, event.total, event.voters) == (0, 3, 2)
     assert voting.remove(take, ALICE, room(), IDEA, voting.Tally(2, 0, 4, 3)) == Rejection("vote.none")
+    still = voting.remove(take, ALICE, room(), IDEA, voting.Tally(2, 1, 4))  # still a voter: not counted
+    assert isinstance(still, VoteChanged) and (still.mine, still.total, still.voters) == (0, 3, None)
 
 
 def test_totals_travel_only_when_the_room_shows_them() -> None:
@@ -90,9 +102,12 @@ def test_dots_on_items_that_stop_being_votable_and_beyond_a_lowered_budget_go_ba
 def test_no_sequence_of_votes_exceeds_the_budget_or_the_cap(ops: list, budget: int, cap: int) -> None:
     facts = room(vote_budget=budget, vote_cap=cap)
     dots: Counter[tuple[str, str]] = Counter()
+    shown = 0  # the voters a page shows: the last `voters` it was sent
     for voter, item, adding in ops:
-        tally = voting.Tally(sum(n for (v, _), n in dots.items() if v == voter), dots[(voter, item)],
-                             sum(n for (_, i), n in dots.items() if i == item), len({v for (v, _), n in dots.items() if n}))
+        mine_total = sum(n for (v, _), n in dots.items() if v == voter)
+        counted = voting.counts_voters("vote.add" if adding else "vote.remove", mine_total)
+        tally = voting.Tally(mine_total, dots[(voter, item)], sum(n for (_, i), n in dots.items() if i == item),
+                             len({v for (v, _), n in dots.items() if n}) if counted else None)
         actor = Actor(voter, voter, "participant")
         command = VoteAdd(type="vote.add", op_id="op-000003", item=item) if adding else \
             VoteRemove(type="vote.remove", op_id="op-000003", item=item)
@@ -101,7 +116,8 @@ def test_no_sequence_of_votes_exceeds_the_budget_or_the_cap(ops: list, budget: i
         if isinstance(event, VoteChanged):
             dots[(voter, item)] = event.mine
             assert event.total == sum(n for (_, i), n in dots.items() if i == item)
-            assert event.voters == len({v for (v, _), n in dots.items() if n})
+            shown = shown if event.voters is None else event.voters
+            assert shown == len({v for (v, _), n in dots.items() if n})  # "unchanged" was true
     for voter in "abc":
         assert sum(n for (v, _), n in dots.items() if v == voter) <= budget
     assert all(n <= min(cap, budget) for n in dots.values())

@@ -195,7 +195,7 @@ export function apply(state, event, localNow = localSeconds()) {
       return { kind: "group", action: event.action, ideas, clusters: event.clusters.map((/** @type {Cluster} */ c) => c.cluster), dropped: event.dropped };
     }
     case "vote.changed": {
-      state.votes.voters = event.voters;
+      if (typeof event.voters === "number") state.votes.voters = event.voters; // absent: unchanged
       if (typeof event.mine === "number") state.votes.mine.set(event.item, event.mine);
       if (typeof event.total === "number") (state.votes.totals ??= new Map()).set(event.item, event.total);
       return { kind: "vote", item: event.item ?? null, mine: typeof event.mine === "number" };

@@ -85,6 +85,8 @@ test("my dots, what is left, and the cap never above the budget", () => {
   const theirs = apply(s, { type: "vote.changed", seq: 12, voters: 4 }); // hidden tallies: a count, nothing else
   assert.deepEqual(theirs, { kind: "vote", item: null, mine: false });
   assert.equal(s.votes.voters, 4);
+  apply(s, { type: "vote.changed", seq: 13 }); // someone's second dot: the number of voters is unchanged
+  assert.equal(s.votes.voters, 4);
   assert.equal(s.votes.totals, null);
   assert.equal(talliesShown(s), false);
 });
