@@ -58,6 +58,8 @@ class Batch:
 class Outbox:
     """A socket's queue of frames to send. Bounded: a reader that stops reading is cut off."""
 
+    __slots__ = ("_batches", "_frames", "_max", "_ready", "overflowed", "close_code", "stopped", "before_push")
+
     def __init__(self, max_frames: int = limits.OUTBOX_MAX_FRAMES) -> None:
         self._batches: deque[Batch] = deque()
         self._frames = 0
@@ -65,6 +67,7 @@ class Outbox:
         self._ready = asyncio.Event()
         self.overflowed = False
         self.close_code: int | None = None
+        self.stopped = False
         self.before_push: Callable[[], None] | None = None  # sends the room's pending tick first
 
     def push(self, seq: int | None, text: str) -> None:
@@ -85,6 +88,11 @@ class Outbox:
         self.close_code = code
         self._ready.set()
 
+    def stop(self) -> None:
+        """Its socket stopped receiving (gone): the sender ends without sending more."""
+        self.stopped = True
+        self._ready.set()
+
     async def take(self) -> list[Batch]:
         await self._ready.wait()
         self._ready.clear()
@@ -94,7 +102,7 @@ class Outbox:
         return batches
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)  # one per socket: no __dict__
 class Member:
     public_id: str
     name: str

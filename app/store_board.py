@@ -117,26 +117,42 @@ def mark_undone(conn: Connection, room_id: str, seq: int) -> None:
 # -- votes ----------------------------------------------------------------------------
 
 
+def _dot_statements(column: str) -> tuple[Any, Any, Any]:
+    """(count, insert, take back the newest) of one voter's dots on one idea or cluster: built once."""
+    mine = (vote_t.c.room_id == bindparam("b_room"), vote_t.c.participant_id == bindparam("b_voter"),
+            vote_t.c[column] == bindparam("b_item"))
+    newest = select(func.max(vote_t.c.seq)).where(*mine).scalar_subquery()
+    return (select(func.count()).select_from(vote_t).where(*mine),
+            insert(vote_t).values(room_id=bindparam("b_room"), seq=bindparam("b_seq"),
+                                  participant_id=bindparam("b_voter"), **{column: bindparam("b_item")}),
+            delete(vote_t).where(vote_t.c.room_id == bindparam("b_room"), vote_t.c.seq == newest))
+
+
+_DOTS = {"idea": _dot_statements("idea_id"), "cluster": _dot_statements("cluster_id")}
+_VOTE_ITEM_IDEA = select(idea_t.c.cluster_id, idea_t.c.hidden).where(idea_t.c.id == bindparam("b_item"),
+                                                                      idea_t.c.room_id == bindparam("b_room"))
+_VOTE_ITEM_CLUSTER = select(cluster_t.c.id).where(cluster_t.c.id == bindparam("b_item"),
+                                                  cluster_t.c.room_id == bindparam("b_room"))
+
+
 def _apply_vote(conn: Connection, room_id: str, event: VoteChanged, seq: int) -> None:
-    column = "idea_id" if event.kind == "idea" else "cluster_id"
-    mine = (vote_t.c.room_id == room_id, vote_t.c.participant_id == event.voter_id, vote_t.c[column] == event.item)
-    current = int(conn.execute(select(func.count()).select_from(vote_t).where(*mine)).scalar_one())
+    count, add, take_back = _DOTS[event.kind]
+    params = {"b_room": room_id, "b_voter": event.voter_id, "b_item": event.item}
+    current = int(conn.execute(count, params).scalar_one())
     if event.mine > current:
-        conn.execute(insert(vote_t).values(room_id=room_id, seq=seq, participant_id=event.voter_id,
-                                           **{column: event.item}))
+        conn.execute(add, {**params, "b_seq": seq})
     elif event.mine < current:  # take back the most recent dot
-        newest = select(func.max(vote_t.c.seq)).where(*mine).scalar_subquery()
-        conn.execute(delete(vote_t).where(vote_t.c.room_id == room_id, vote_t.c.seq == newest))
+        conn.execute(take_back, params)
 
 
 def vote_item(conn: Connection, room_id: str, item_id: str) -> tuple[str, bool, bool] | None:
     """(kind, grouped, hidden) of an idea or cluster of this room."""
-    idea_row = conn.execute(select(idea_t.c.cluster_id, idea_t.c.hidden)
-                            .where(idea_t.c.id == item_id, idea_t.c.room_id == room_id)).first()
+    params = {"b_room": room_id, "b_item": item_id}
+    idea_row = conn.execute(_VOTE_ITEM_IDEA, params).first()
     if idea_row is not None:
         return "idea", idea_row.cluster_id is not None, bool(idea_row.hidden)
-    found = conn.execute(select(cluster_t.c.id).where(cluster_t.c.id == item_id, cluster_t.c.room_id == room_id))
-    return ("cluster", False, False) if found.first() is not None else None
+    found = conn.execute(_VOTE_ITEM_CLUSTER, params).first()
+    return ("cluster", False, False) if found is not None else None
 
 
 def vote_counts(conn: Connection, room_id: str, participant_id: str, item_id: str) -> tuple[int, int, int]:

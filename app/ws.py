@@ -87,15 +87,21 @@ async def _serve(websocket: WebSocket, service: Service, who: Identity, member: 
         await websocket.close(code=CLOSE_POLICY, reason="protocol version")
         return
     last_seq = await _greet(websocket, service, who, hello.since)
-    tasks = {asyncio.create_task(_sender(websocket, member, last_seq)),
-             asyncio.create_task(_receiver(websocket, service, who, member))}
+    # This task sends and one other receives: two tasks per socket, not three (a task and
+    # its frames are about 2 KiB, and a room holds 1,000 sockets). When one side ends
+    # (closed, too slow, gone), so does the other: the receiver's end stops the outbox.
+    receiver = asyncio.create_task(_receiver(websocket, service, who, member))
+    receiver.add_done_callback(lambda _: member.outbox.stop())
+    failure: BaseException | None = None
     try:
-        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
-    finally:  # when one side ends (closed, too slow, gone), so does the other
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-    failure = next((t.exception() for t in done if not t.cancelled() and t.exception()), None)
+        await _sender(websocket, member, last_seq)
+    except Exception as exc:
+        failure = exc
+    finally:
+        receiver.cancel()
+        await asyncio.gather(receiver, return_exceptions=True)
+    if failure is None and not receiver.cancelled():
+        failure = receiver.exception()
     if failure is not None and not isinstance(failure, (WebSocketDisconnect, OSError)):
         log.error("socket handler failed", exc_info=failure)
         await _close(websocket, CLOSE_INTERNAL)
@@ -118,6 +124,8 @@ async def _sender(websocket: WebSocket, member: Member, last_seq: int) -> None:
     outbox = member.outbox
     while True:
         batches = await outbox.take()
+        if outbox.stopped:  # the receiving side ended: the socket is gone
+            return
         if outbox.close_code is not None:  # removed from the room: what came before still goes (it says why)
             text, last_seq = _unsent(batches, last_seq)
             if text is not None and not outbox.overflowed:
