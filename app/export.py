@@ -358,8 +358,11 @@ def build(*, room: Any, prompts: list[Any], clusters: list[Any], ideas: list[Any
             out["author"] = names[row.author_id]
         return out
 
+    kept = {("cluster", c.id) for c in clusters} | {("idea", i.id) for i in ideas if not i.hidden}
+
     def action(row: Any) -> dict[str, Any]:
-        source = {"kind": row.source_kind, "id": row.source_id} if row.source_kind and row.source_id else None
+        """An action whose source is gone (dissolved, merged, hidden, deleted) keeps its text, not its link."""
+        source = {"kind": row.source_kind, "id": row.source_id} if (row.source_kind, row.source_id) in kept else None
         return {"id": row.id, "title": row.title, "description": row.description or "",
                 "owners": json.loads(row.owners or "[]"), "partners": json.loads(row.partners or "[]"),
                 "horizon": row.horizon or "", "due": row.due or None, "status": row.status, "source": source,

@@ -273,9 +273,7 @@ def _action(a: DocAction, where: str, ids: dict[str, str], kinds: dict[str, str]
         problems.append(Problem(where, fields.code, dict(fields.params)))
         fields = {"title": "", "description": "", "owners": (), "partners": ()}
     source_kind = source_id = None
-    if a.source is not None:
-        if kinds.get(a.source.id) != a.source.kind:
-            problems.append(Problem(f"{where}.source", "action.source_not_found"))
+    if a.source is not None and kinds.get(a.source.id) == a.source.kind:  # a source gone: text kept, link lost
         source_kind, source_id = a.source.kind, ids.get(a.source.id)
     return {"id": fresh(a.id, f"{where}.id"), "title": fields["title"], "description": fields["description"],
             "owners": json.dumps(list(fields["owners"]), ensure_ascii=False),

@@ -60,7 +60,6 @@ def test_a_good_file_gets_fresh_ids_and_clean_texts() -> None:
     (lambda d: d["ideas"][1].update(prompt="ailleurs"), ("ideas[1].prompt", "prompt.not_found")),
     (lambda d: d["ideas"][1].update(cluster="c3"), ("ideas[1].cluster", "cluster.not_found")),  # another prompt's
     (lambda d: d["clusters"][1].update(id="c1"), ("clusters[1].id", "import.duplicate_id")),
-    (lambda d: d["actions"][0]["source"].update(id="i1"), ("actions[0].source", "action.source_not_found")),
     (lambda d: d["actions"][0].update(title=""), ("actions[0]", "text.empty")),
     (lambda d: d["room"].update(title="\u202e"), ("room.title", "text.empty")),
 ])
@@ -68,6 +67,16 @@ def test_each_fault_is_named(change: Any, expected: tuple[str, str]) -> None:
     doc = fixture()
     change(doc)
     assert expected in problems(doc)
+
+
+@pytest.mark.parametrize("source", [{"kind": "cluster", "id": "i1"}, {"kind": "idea", "id": "gone"}])
+def test_an_action_whose_source_is_gone_keeps_its_text_and_loses_its_link(source: dict[str, str]) -> None:
+    doc = fixture()
+    doc["actions"][0]["source"] = source
+    made = plan(doc)
+    assert isinstance(made, importer.Plan)
+    assert made.actions[0]["title"] == clean(doc["actions"][0]["title"])
+    assert made.actions[0]["source_kind"] is None and made.actions[0]["source_id"] is None
 
 
 def test_several_faults_are_all_listed() -> None:
@@ -132,7 +141,9 @@ def content(doc: dict[str, Any]) -> dict[str, Any]:
     ideas = {i["id"]: (prompts[i["prompt"]], i["text"], i["position"]) for i in doc["ideas"]}
 
     def source(s: dict[str, str] | None) -> Any:
-        return None if s is None else (s["kind"], (clusters if s["kind"] == "cluster" else ideas)[s["id"]])
+        """What the action's source is, or None when the document lacks it (the link is lost)."""
+        found = None if s is None else (clusters if s["kind"] == "cluster" else ideas).get(s["id"])
+        return None if found is None else (s["kind"], found)  # type: ignore[index]
     return {
         "room": {k: v for k, v in doc["room"].items() if k != "created_at"},
         "prompts": [(p["title"], p["position"]) for p in doc["prompts"]],
@@ -171,6 +182,35 @@ def test_an_export_of_a_real_room_round_trips(client: TestClient) -> None:
     second = export_json(client, body["id"], body["facilitator_token"])
     assert content(second) == content(first)
     assert second["ideas"][0]["id"] not in {i["id"] for i in first["ideas"]}
+
+
+def test_an_export_whose_actions_lost_their_sources_imports(client: TestClient) -> None:
+    """Dissolving a cluster or hiding an idea that an action came from: the export drops the link
+    (the action keeps its text), so it imports, capitalises and round-trips."""
+    room = Room(client, title="Sources parties", phase="write")
+    fac = room.connect(room.facilitator_token)
+    prompt = fac.first["prompts"][0]["id"]
+    ideas = [expect_ok(fac, "idea.add", prompt=prompt, text=t)["idea"] for t in ("Un goûter", "Une fête", "Seule")]
+    expect_ok(fac, "room.phase", phase="group")
+    cluster = expect_ok(fac, "cluster.create", ideas=ideas[:2], title="Fêtes")["clusters"][0]["cluster"]
+    expect_ok(fac, "room.phase", phase="roadmap")
+    expect_ok(fac, "action.add", title="Fête de rentrée", source={"kind": "cluster", "id": cluster})
+    expect_ok(fac, "action.add", title="Goûter seul", source={"kind": "idea", "id": ideas[2]})
+    expect_ok(fac, "action.add", title="Toujours là", source={"kind": "idea", "id": ideas[0]})
+    expect_ok(fac, "cluster.dissolve", cluster=cluster)
+    expect_ok(fac, "idea.hide", idea=ideas[2], hidden=True)
+    first = export_json(client, room.id, room.facilitator_token)
+    fac.close()
+    sources = {a["title"]: a["source"] for a in first["actions"]}
+    assert sources["Fête de rentrée"] is None and sources["Goûter seul"] is None
+    assert sources["Toujours là"] == {"kind": "idea", "id": ideas[0]}
+    created = import_api(client, first)
+    assert created.status_code == 201, created.text
+    second = export_json(client, created.json()["id"], created.json()["facilitator_token"])
+    assert content(second) == content(first)
+    both = client.post("/api/rooms/capitalise?name=Nadia", json={"title": "Ensemble", "sources": [
+        {"label": "A", "document": first}, {"label": "B", "document": second}]})
+    assert both.status_code == 201, both.text
 
 
 def test_the_fixture_round_trips_once_cleaned(client: TestClient) -> None:
@@ -239,7 +279,8 @@ def documents(draw: Any) -> dict[str, Any]:
     actions = [{"id": f"a{n}", "title": t, "description": "", "owners": draw(st.lists(WORDS, max_size=2)),
                 "partners": [], "horizon": draw(st.sampled_from(["", "3m", "1y"])), "due": None,
                 "status": draw(st.sampled_from(["todo", "done"])),
-                "source": draw(st.sampled_from([None, *({"kind": k, "id": i} for k, i in items)])),
+                "source": draw(st.sampled_from([None, {"kind": "idea", "id": "parti"},  # gone: link lost
+                                                *({"kind": k, "id": i} for k, i in items)])),
                 "position": float(n)} for n, t in enumerate(draw(st.lists(WORDS, max_size=3)))]
     dots = sum(c["votes"] for c in clusters) + sum(i["votes"] for i in ideas)
     settings = {"show_authors": True, "vote_budget": 5, "vote_cap": 3, "vote_on": "all", "tallies": "hidden"}
