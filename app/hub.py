@@ -146,18 +146,27 @@ class RoomHub:
 
     def present(self, room_id: str) -> list[Person]:
         """One entry per person (not per socket): `{id, name, role}`, and `creator: true` for the creator."""
+        return [json.loads(text) for text in self._present(room_id)]
+
+    def present_json(self, room_id: str) -> str:
+        """`present` as the JSON array a snapshot carries. Each socket's entry is encoded once and
+        kept (`Member.shown`): in a join storm every arrival's snapshot lists everyone already
+        there, and encoding that list anew for each one was most of a join's cost on the loop."""
+        return f"[{','.join(self._present(room_id))}]"
+
+    def _present(self, room_id: str) -> list[str]:
         room = self._rooms.get(room_id)
         if room is None:
             return []
-        seen: dict[str, Person] = {}
-        for member in room.members:
-            person = seen.setdefault(member.public_id, _person(member))
-            if member.facilitator:
-                person["role"] = "facilitator"
+        seen: dict[str, Member] = {}
+        for member in room.members:  # a person's facilitator socket speaks for them
+            if member.public_id not in seen or (member.facilitator and not seen[member.public_id].facilitator):
+                seen[member.public_id] = member
+        texts = {public_id: _shown(member) for public_id, member in seen.items()}
         for public_id, person in room.roster.remote_people().items():
-            if public_id not in seen or person.get("role") == "facilitator":
-                seen[public_id] = person
-        return list(seen.values())
+            if public_id not in seen or (person.get("role") == "facilitator" and not seen[public_id].facilitator):
+                texts[public_id] = encode(person)
+        return list(texts.values())
 
     def done_counts(self, room_id: str) -> dict[str, int]:
         room = self._rooms.get(room_id)
@@ -357,6 +366,7 @@ class RoomHub:
             elif action == "role":
                 room.roster.count(member.public_id, member.facilitator, -1)
                 member.facilitator = text == "facilitator"
+                member.shown = ""
                 room.roster.count(member.public_id, member.facilitator, 1)
         return recount
 
@@ -370,6 +380,12 @@ def _parsed_person(text: str) -> Person:
     person = json.loads(text)
     person.pop("type", None)
     return person
+
+
+def _shown(member: Member) -> str:
+    if not member.shown:
+        member.shown = encode(_person(member))
+    return member.shown
 
 
 def _person(member: Member) -> Person:

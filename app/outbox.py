@@ -112,6 +112,7 @@ class Member:
     creator: bool = False  # the room's creator, shown as the lead facilitator
     facilitator_version: int | None = None  # the facilitator link version its token carried, if any
     hurried: int = 0  # how many of the room's pending frames it already got (see `RoomHub.hurry`)
+    shown: str = ""  # its entry in the room's `present`, encoded once (see `RoomHub.present_json`)
 
     def text_for(self, frame: Frame) -> str:
         if frame.redacted is None or frame.audience is None:

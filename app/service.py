@@ -198,9 +198,9 @@ class Service:
 
     async def snapshot(self, who: Identity) -> tuple[int, str]:
         frame = await self._read(lambda conn: self._snapshot(conn, who))
-        frame["present"] = self.hub.present(who.room_id)
         frame["done"] = self.hub.done_counts(who.room_id)  # {done, present}, as done.changed carries
-        return frame["seq"], encode(frame)
+        # The list of those present goes in already encoded (`RoomHub.present_json`).
+        return frame["seq"], f'{encode(frame)[:-1]},"present":{self.hub.present_json(who.room_id)}}}'
 
     def _snapshot(self, conn: Connection, who: Identity) -> dict[str, Any]:
         room = store.room(conn, who.room_id)

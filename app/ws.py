@@ -111,7 +111,7 @@ async def _greet(websocket: WebSocket, service: Service, who: Identity, since: i
     """Send what the client lacks: the events after `since`, or a snapshot. Return the seq sent up to."""
     if since is not None and (caught := await service.catch_up(who, since)) is not None:
         seq, payloads = caught
-        present = encode(service.hub.present(who.room_id))
+        present = service.hub.present_json(who.room_id)
         await websocket.send_text(
             f'{{"type":"catchup","seq":{seq},"present":{present},"events":[{",".join(payloads)}]}}')
         return seq
