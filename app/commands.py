@@ -23,7 +23,7 @@ from .protocol import (ActionAdd, ActionDelete, ActionEdit, ActionMove, ActionUn
                        PromptAdd, PromptDelete, PromptRename, RoomConfigure, RoomPhase, VoteAdd, VoteRemove, encode)
 from .room_settings import RoomSettings
 from .timer import Timer
-from .visibility import private_now
+from .visibility import private_now, tallies_shown
 
 GROUPING = (ClusterCreate, IdeasMove, ClusterRename, ClusterMerge, ClusterDissolve, ClusterMove)
 # Events after which some dots may have lost their item (see `voting.returned`).
@@ -100,8 +100,11 @@ def _aftermath(conn: Connection, room_id: str, event: RoomEvent, before: Any | N
         back = voting.returned((voting.Dot(d.seq, d.participant_id, d.item) for d in store.dots(conn, room_id)),
                                _vote_items(conn, room_id), settings)
         store.delete_dots(conn, room_id, [d.seq for d in back])
-        if store.count_dots(conn, room_id) < dots_before:
-            extra["votes_returned"] = True  # pages ask for the room again: their dots changed
+        # Pages ask for the room again: their dots may have changed. While the totals are hidden,
+        # whether this event gave dots back would tell the room that the item held some, so every
+        # page gets the flag whenever the room has dots at all (which the count of voters says).
+        if store.count_dots(conn, room_id) < dots_before or not tallies_shown(room.phase, settings):
+            extra["votes_returned"] = True
     return extra
 
 
@@ -312,7 +315,8 @@ def _audience(conn: Connection, room: Any, facts: domain.RoomFacts, event: RoomE
     """
     if isinstance(event, IdeaHidden):
         shown = event.shown.wire() if not event.hidden else {"type": "idea.deleted", "idea": event.idea}
-        return FACILITATORS, None, encode({**shown, "seq": seq})
+        flag = {k: v for k, v in extra.items() if k == "votes_returned"}  # its voters must hear their dots went
+        return FACILITATORS, None, encode({**shown, **flag, "seq": seq})
     if isinstance(event, VoteChanged):  # the voter's own count, facilitators included, is for the voter alone
         tag = auth.author_tag(room.author_key, event.voter_id)
         return ONLY + tag, ONLY + event.voter_id, encode({**event.redacted(), "seq": seq})

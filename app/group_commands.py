@@ -1,7 +1,8 @@
 """Grouping commands: authority (phase, role, room setting), then the layout rules of `grouping`.
 
 Undo is not here: it needs the room's log (see `commands.undo`), then comes back
-through `grouping.inverse` and `grouping.still_applies`.
+through `grouping.inverse`, `grouping.still_applies` and `grouping.fits`; `grouping.settle`
+keeps it off a place someone else took since.
 """
 
 from __future__ import annotations
@@ -57,4 +58,4 @@ def undo(actor: Actor, room: RoomFacts, now: grouping.Layout, last: tuple[int, g
     seq, change, back = last
     if not grouping.still_applies(now, change) or not grouping.fits(now, back):
         return Rejection("undo.conflict")
-    return Regrouped(command, back, undo_of=seq)
+    return Regrouped(command, grouping.settle(now, back), undo_of=seq)

@@ -94,6 +94,51 @@ def fits(now: Layout, change: Change) -> bool:
             and all(p.cluster is None or p.cluster in after.clusters for p in after.ideas.values()))
 
 
+def settle(now: Layout, change: Change) -> Change:
+    """An undo's `change` made to keep the invariants: each idea or cluster it puts on a
+    sibling's position goes just after that sibling, and the clusters it leaves empty and
+    unnamed go.
+
+    An undo puts things back where they were, and someone may have taken that place since
+    (an idea or a cluster added at the end takes the position of the one that left):
+    two siblings on one position would order their container by id alone, and make a drop
+    "before" one of them land anywhere between them.
+    """
+    after = apply(now, change)
+    ideas = dict(change.ideas)
+    for idea in sorted(ideas, key=lambda i: (ideas[i].position, i)):
+        place = ideas[idea]
+        taken = [p.position for i, p in {**after.ideas, **ideas}.items()
+                 if i != idea and (p.prompt, p.cluster) == (place.prompt, place.cluster)]
+        ideas[idea] = replace(place, position=_free(place.position, taken))
+    clusters = dict(change.clusters)
+    for cid in sorted((c for c, s in change.clusters.items() if s is not None),
+                      key=lambda c: (change.clusters[c].position, c)):  # type: ignore[union-attr]
+        state = clusters[cid]
+        assert state is not None
+        here = {**after.clusters, **{c: s for c, s in clusters.items() if s is not None}}
+        taken = [s.position for c, s in here.items() if c != cid and s.prompt == state.prompt]
+        clusters[cid] = replace(state, position=_free(state.position, taken))
+    settled = Change(ideas=ideas, clusters=clusters)
+    # And, as after every change, no cluster it leaves empty survives unless named: undoing
+    # a rename of a cluster emptied since, or taking back the idea someone else's cluster
+    # kept while its own left.
+    after = apply(now, settled)
+    touched = {now.ideas[i].cluster for i in ideas if i in now.ideas} | {c for c, s in clusters.items() if s}
+    gone = {c: None for c in touched
+            if c is not None and c in after.clusters and not after.clusters[c].named and not members(after, c)}
+    return _merge(settled, Change(clusters=gone))
+
+
+def _free(position: float, taken: list[float]) -> float:
+    """`position` if no sibling holds it, else a position between it and the next one up."""
+    if position not in taken:
+        return position
+    above = min((t for t in taken if t > position), default=position + 2.0)
+    middle = (position + above) / 2
+    return middle if position < middle < above else _end(taken)
+
+
 # -- reading a layout -----------------------------------------------------------------
 
 

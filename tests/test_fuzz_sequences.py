@@ -47,6 +47,8 @@ GARBAGE = ["", "{", "[]", "null", '"\\ud800"', "[" * 2000, '{"type":"nope","op_i
            '{"type":"vote.add","op_id":"op-00000002","item":"x","admin":true}',
            '{"type":"room.configure","op_id":"op-00000003","vote_budget":0}',
            '{"type":"idea.add","op_id":"short","prompt":"p","text":"t"}', '{"type":"sync","since":-1}']
+# The frames of the events after which dots may go back (`commands.RETURNS_DOTS`), in every form a page gets.
+RETURNS_DOTS = ("group.changed", "idea.deleted", "idea.hidden", "room.configured", "prompt.deleted")
 _clock = itertools.count(step=1000)  # every rate-limit bucket is full again at each step
 
 
@@ -234,8 +236,9 @@ class Sequences(RuleBasedStateMachine):
 
     def send(self, person: Person, raw: str, op_id: str | None) -> list[Frame]:
         """Send, check what every socket got, and return the sender's answer to `op_id`."""
+        dots_before = self.h.rows("SELECT count(*) FROM vote WHERE room_id = ?", self.h.room_id)[0][0]
         heard = self.h.send(person, raw)
-        facts = self.h.facts()
+        facts = {**self.h.facts(), "dots_before": dots_before}
         for listener, frames in zip(self.h.people, heard):
             for frame in frames:
                 check_frame(frame, listener, person, facts)
@@ -309,6 +312,7 @@ class Sequences(RuleBasedStateMachine):
     @invariant()
     def every_invariant(self) -> None:
         board, facts = self.h.board(self.h.room_id), self.h.facts()
+        board_log.check_grouping(board)  # one cluster per idea, of its prompt; no empty unnamed one; positions
         rules = RoomSettings.load(board["settings"])  # dots: never beyond the budget nor the cap
         assert max(Counter(voter for _s, voter, _i in board["dots"]).values(), default=0) <= rules.vote_budget
         assert max(Counter((voter, item) for _s, voter, item in board["dots"]).values(), default=0) <= voting.cap(rules)
@@ -344,6 +348,9 @@ def check_frame(frame: Frame, listener: Person, sender: Person, facts: Frame) ->
     elif frame["type"] == "vote.changed":
         assert "mine" not in frame or listener is sender, frame
         assert "total" not in frame or facts["tallies"], frame
+    if frame["type"] in RETURNS_DOTS and not facts["tallies"] and facts.get("dots_before"):
+        # Hidden totals: whether an item held dots shows in no frame (every page gets the flag).
+        assert frame.get("votes_returned") is True, f"{listener.who.name} got {frame}"
 
 
 def test_a_page_catching_up_never_gets_the_text_of_an_idea_hidden_since(monkeypatch: pytest.MonkeyPatch) -> None:

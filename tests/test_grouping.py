@@ -268,3 +268,64 @@ def test_random_sequences_keep_the_invariants_undo_and_replay(ops: list[tuple], 
     for change in log:  # what a page does with the events, in seq order
         replayed = grouping.apply(replayed, change)
     assert replayed == layout
+
+
+def test_an_undo_onto_a_place_taken_since_lands_just_after_the_sibling_there() -> None:
+    layout = board()  # loose i0..i3 at 0..3 in p1
+    change = ok(grouping.create(layout, "a", ["i3"], None, None))  # mine: i3 into a cluster
+    back = grouping.inverse(layout, change)
+    layout = grouping.apply(layout, change)
+    layout = grouping.apply(layout, ok(grouping.move(layout, ["j0"], None, P1, None)))  # j0 takes position 3
+    assert layout.ideas["j0"].position == back.ideas["i3"].position == 3.0
+    settled = grouping.settle(layout, back)
+    layout = grouping.apply(layout, settled)
+    assert grouping.loose(layout, P1) == ["i0", "i1", "i2", "j0", "i3"] and layout.ideas["i3"].position == 4.0
+    check_invariants(layout)
+    assert grouping.settle(board(), Change(ideas={"i0": Placement(P1, None, 9.0)})).ideas["i0"].position == 9.0
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["ana", "bob"]), operation), max_size=30))
+def test_several_people_grouping_and_undoing_keep_the_invariants(steps: list[tuple[str, tuple]]) -> None:
+    """As the server does it: each person undoes their own latest action, refused when someone
+    changed what it touched (`still_applies`) or where it goes back to (`fits`)."""
+    layout = board(loose=5, prompt2=3)
+    start, log, counter = layout, [], [0]
+    history: dict[str, list[tuple[Layout, Change]]] = {"ana": [], "bob": []}
+    for who, op in steps:
+        if op[0] == "undo":
+            if not history[who]:
+                continue
+            before, change = history[who][-1]
+            back = grouping.inverse(before, change)
+            if not grouping.still_applies(layout, change) or not grouping.fits(layout, back):
+                continue  # undo.conflict: the latest action stays, and blocks older ones
+            history[who].pop()
+            result = grouping.settle(layout, back)
+        else:
+            existing = sorted(layout.clusters)
+            op = tuple(existing[CLUSTERS.index(x) % len(existing)] if x in CLUSTERS and existing else x for x in op)
+            result = run(layout, op, counter)
+            if isinstance(result, Rejection):
+                continue
+            history[who].append((layout, result))
+        layout = grouping.apply(layout, result)
+        log.append(result)
+        check_invariants(layout)
+    replayed = start
+    for change in log:
+        replayed = grouping.apply(replayed, change)
+    assert replayed == layout
+
+
+def test_undoing_the_name_of_a_cluster_emptied_since_drops_it() -> None:
+    """Found by the property test above: the undo put back "unnamed" on a cluster with no idea left."""
+    layout = grouping.apply(board(), ok(grouping.create(board(), "a", ["i2"], None, None)))
+    rename = ok(grouping.rename(layout, "a", "Fêtes"))  # Bob names it
+    before, layout = layout, grouping.apply(layout, rename)
+    layout = grouping.apply(layout, ok(grouping.create(layout, "b", ["i2"], None, None)))  # Ana takes i2 out
+    back = grouping.inverse(before, rename)
+    assert grouping.still_applies(layout, rename) and grouping.fits(layout, back)
+    settled = grouping.settle(layout, back)
+    assert settled.clusters["a"] is None
+    check_invariants(grouping.apply(layout, settled))

@@ -96,6 +96,15 @@ def test_dots_on_items_that_stop_being_votable_and_beyond_a_lowered_budget_go_ba
     assert sorted(d.seq for d in back) == [3, 4, 6]  # "gone" vanished; a keeps its two oldest
 
 
+def test_a_lowered_cap_gives_back_the_newest_dots_on_each_item_and_keeps_the_rest() -> None:
+    dots = [voting.Dot(1, "a", "i1"), voting.Dot(2, "a", "i1"), voting.Dot(3, "a", "i1"), voting.Dot(4, "a", "i2"),
+            voting.Dot(5, "b", "i1"), voting.Dot(6, "b", "i1")]
+    items = {"i1": IDEA, "i2": IDEA}
+    back = voting.returned(dots, items, RoomSettings(vote_budget=5, vote_cap=1))  # the cap alone goes down
+    assert sorted(d.seq for d in back) == [2, 3, 6]  # one dot per person per item: the oldest stays
+    assert voting.returned(dots, items, RoomSettings(vote_budget=5, vote_cap=3)) == []
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from("abc"), st.sampled_from(["i1", "i2", "c1"]), st.booleans()), max_size=60),
        st.integers(1, 6), st.integers(1, 4))

@@ -269,3 +269,79 @@ def test_a_catch_up_gives_the_voter_their_dots_and_others_only_the_count(vote_bo
     mine = next(e for e in alice_again.first["events"] if e["seq"] == placed["seq"])
     assert mine["mine"] == 1 and mine["item"] == b.cluster
     alice_again.close()
+
+
+def test_while_tallies_are_hidden_every_page_gets_the_same_frame_whether_the_item_held_dots(
+        client: TestClient) -> None:
+    """A merge, a dissolve or a deletion must not tell the room which items held dots (audit 4, V9)."""
+    b = Board(client, ideas=6)
+    voted, empty, into = (expect_ok(b.alice, "cluster.create", ideas=b.ideas[n:n + 2])["clusters"][0]["cluster"]
+                          for n in (0, 2, 4))
+    b.phase("vote")
+    expect_ok(b.alice, "vote.add", item=voted)
+    expect_ok(b.bob, "vote.add", item=into)  # the room still holds dots after the first merge
+    projector = b.room.connect(b.room.facilitator_token)  # the projected page reads with the facilitator's rights
+    heard: dict[str, list[Frame]] = {"bob": [], "projector": []}
+    for cluster in (voted, empty):
+        seq = expect_ok(b.fac, "cluster.merge", cluster=cluster, into=into)["seq"]
+        for name, page in (("bob", b.bob), ("projector", projector)):
+            heard[name].append(next(f for f in iter(page.receive, None) if f.get("seq") == seq))
+    for with_dots, without in heard.values():
+        assert with_dots.keys() == without.keys() and with_dots["votes_returned"] is without["votes_returned"] is True
+    assert snapshot(b.alice)["votes"] == {"mine": {}, "voters": 1, "totals": None}  # back to Alice, not on `into`
+    assert snapshot(b.bob)["votes"]["mine"] == {into: 1}
+    projector.close()
+    b.close()
+
+
+def test_with_live_tallies_the_flag_says_only_that_dots_went_back(client: TestClient) -> None:
+    b = Board(client, tallies="live")
+    kept = expect_ok(b.alice, "cluster.create", ideas=b.ideas[:2])["clusters"][0]["cluster"]
+    b.phase("vote")
+    expect_ok(b.alice, "vote.add", item=kept)
+    assert "votes_returned" not in expect_ok(b.fac, "cluster.create", ideas=b.ideas[2:3])  # an idea with no dot
+    b.close()
+
+
+def test_deleting_an_idea_with_dots_gives_them_back_and_recounts_the_voters(vote_board: Board) -> None:
+    b = vote_board
+    expect_ok(b.alice, "vote.add", item=b.ideas[2])
+    expect_ok(b.alice, "vote.add", item=b.ideas[2])
+    expect_ok(b.bob, "vote.add", item=b.ideas[3])
+    deleted = expect_ok(b.fac, "idea.delete", idea=b.ideas[2])
+    assert deleted["votes_returned"] is True
+    assert snapshot(b.alice)["votes"] == {"mine": {}, "voters": 1, "totals": None}  # Bob's dot stays: 1 voter
+    assert snapshot(b.bob)["votes"]["mine"] == {b.ideas[3]: 1}
+    assert expect_ok(b.alice, "vote.add", item=b.ideas[3])["mine"] == 1  # her budget is whole again
+
+
+def test_merging_a_voted_cluster_returns_its_dots_rather_than_carrying_them(client: TestClient) -> None:
+    b = Board(client, tallies="live")
+    one, two = (expect_ok(b.alice, "cluster.create", ideas=b.ideas[n:n + 2])["clusters"][0]["cluster"] for n in (0, 2))
+    b.phase("vote")
+    for voter, item in ((b.alice, one), (b.alice, one), (b.bob, two)):
+        expect_ok(voter, "vote.add", item=item)
+    merged = expect_ok(b.fac, "cluster.merge", cluster=one, into=two)
+    assert merged["votes_returned"] is True and merged["dropped"] == [one]
+    assert snapshot(b.bob)["votes"] == {"mine": {two: 1}, "voters": 1, "totals": {two: 1}}  # not 3 on `two`
+    assert snapshot(b.alice)["votes"]["mine"] == {}
+    b.close()
+
+
+def test_hiding_an_idea_with_dots_tells_its_voter_to_look_again(vote_board: Board) -> None:
+    b = vote_board
+    expect_ok(b.alice, "vote.add", item=b.ideas[2])
+    seq = expect_ok(b.fac, "idea.hide", idea=b.ideas[2], hidden=True)["seq"]
+    heard = next(f for f in iter(b.alice.receive, None) if f.get("seq") == seq)
+    assert heard == {"type": "idea.deleted", "idea": b.ideas[2], "votes_returned": True, "seq": seq}
+    assert snapshot(b.alice)["votes"]["mine"] == {}
+
+
+def test_a_lowered_cap_returns_the_newest_dots_beyond_it(vote_board: Board) -> None:
+    b = vote_board
+    for voter, item in ((b.alice, b.cluster), (b.alice, b.cluster), (b.alice, b.ideas[2]), (b.bob, b.cluster)):
+        expect_ok(voter, "vote.add", item=item)
+    lowered = expect_ok(b.fac, "room.configure", vote_cap=1)
+    assert lowered["votes_returned"] is True and lowered["settings"]["vote_cap"] == 1
+    assert snapshot(b.alice)["votes"]["mine"] == {b.cluster: 1, b.ideas[2]: 1}
+    assert snapshot(b.bob)["votes"]["mine"] == {b.cluster: 1}

@@ -37,6 +37,27 @@ def board(rows: Rows, room_id: str) -> Frame:
     }
 
 
+def check_grouping(board: Frame) -> None:
+    """The grouping invariants (`app.grouping`'s docstring) on a `board`: every idea's cluster
+    exists and is of the idea's prompt, no unnamed cluster is left empty, and no two siblings
+    (the ideas of one cluster, a prompt's loose ideas, a prompt's clusters) share a position."""
+    ideas, clusters = board["ideas"], board["clusters"]
+    containers: dict[tuple[str, str | None], list[float]] = {}
+    for idea, (prompt, cluster, position, *_rest) in ideas.items():
+        assert prompt in board["prompts"], f"{idea} is in a prompt that is gone"
+        if cluster is not None:
+            assert cluster in clusters, f"{idea} is in a cluster that is gone"
+            assert clusters[cluster][0] == prompt, f"{idea} is in a cluster of another prompt"
+        containers.setdefault(("idea", cluster) if cluster is not None else ("loose", prompt), []).append(position)
+    members = {c for _p, c, *_rest in ideas.values() if c is not None}
+    for cluster, (prompt, title, named, position) in clusters.items():
+        assert prompt in board["prompts"], f"cluster {cluster} is in a prompt that is gone"
+        assert named or cluster in members, f"empty unnamed cluster {cluster} ({title!r})"
+        containers.setdefault(("clusters", prompt), []).append(position)
+    for where, positions in containers.items():
+        assert len(set(positions)) == len(positions), f"two siblings share a position in {where}: {positions}"
+
+
 def replayed(rows: Rows, room_id: str, initial: Frame) -> Frame:
     """The board `initial` (the room as created, before any event) with the whole log replayed onto it."""
     board = json.loads(json.dumps(initial))
