@@ -126,6 +126,14 @@ class _NoConnectionLines(logging.Filter):
         return not str(record.msg).startswith('%s - "WebSocket %s"')
 
 
+def proxy_options(settings: settings_module.Settings) -> dict[str, object]:
+    """uvicorn reads X-Forwarded-For and -Proto only from the proxies named in
+    ESSAIM_FORWARDED_ALLOW_IPS: then per-address limits count each person's address, not the proxy's."""
+    if not settings.forwarded_allow_ips:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": settings.forwarded_allow_ips}
+
+
 def serve(settings: settings_module.Settings) -> int:
     import uvicorn
 
@@ -140,7 +148,7 @@ def serve(settings: settings_module.Settings) -> int:
         "host": settings.host, "port": settings.port, "log_level": settings.log_level, "ws": "websockets-sansio",
         "ws_max_size": limits.WS_MESSAGE_MAX_BYTES, "ws_per_message_deflate": False, "access_log": False,
         "ws_ping_interval": limits.WS_PING_INTERVAL_SECONDS, "ws_ping_timeout": limits.WS_PING_TIMEOUT_SECONDS,
-        "proxy_headers": False, "server_header": False}
+        "server_header": False, **proxy_options(settings)}
     if settings.workers > 1:  # each worker builds its app from the same environment (the flags are in it)
         os.environ.update({"ESSAIM_HOST": settings.host, "ESSAIM_PORT": str(settings.port),
                            "ESSAIM_DATA_DIR": str(settings.data_dir)})

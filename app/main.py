@@ -93,8 +93,8 @@ def code_limiter(settings: settings_module.Settings) -> Limiter | RedisLimiter:
     several processes may serve one guesser (see `ratelimit_redis`), else in memory."""
     if settings.broadcast_url.startswith(("redis://", "rediss://")):
         from .ratelimit_redis import RedisLimiter, client_for  # redis-py is optional
-        return RedisLimiter(client_for(settings.broadcast_url), "lookups", limits.CODE_LOOKUPS_PER_MINUTE)
-    return Limiter(limits.CODE_LOOKUPS_PER_MINUTE)
+        return RedisLimiter(client_for(settings.broadcast_url), "lookups", limits.ORGANISER_ATTEMPTS_PER_MINUTE)
+    return Limiter(limits.ORGANISER_ATTEMPTS_PER_MINUTE)
 
 
 async def _storage_error(request: Request, exc: Exception) -> Response:

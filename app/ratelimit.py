@@ -3,7 +3,9 @@
 `ratelimit_redis` holds the same limits in Redis for several processes; callers use the
 async faces (`Limiter.admit`, `Buckets.wait`) that both share.
 
-`Limiter` counts hits in the last minute (short-code lookups per address).
+`Limiter` counts hits in the last minute and key: every organiser passphrase attempt
+(`admit`), or only the wrong short codes (`over` before the lookup, `miss` after a wrong
+one), so that a right code is never refused to a crowd that shares one address.
 `Bucket` lets a burst through at once, then a steady rate: people type in bursts
 (three ideas, then a pause), scripts do not pause. `Buckets` keeps one bucket
 per key and forgets full ones, so idle keys never pile up.
@@ -39,6 +41,24 @@ class Limiter:
 
     async def admit(self, key: str) -> bool:
         return self.allow(key)
+
+    def count(self, key: str) -> int:
+        """Hits on `key` in the last minute."""
+        now, hits = self.clock(), self._hits.get(key)
+        while hits and hits[0] <= now - 60:
+            hits.popleft()
+        return len(hits) if hits else 0
+
+    async def over(self, key: str, per_minute: int) -> bool:
+        """True when `key` already has `per_minute` hits in the last minute (nothing is counted)."""
+        return self.count(key) >= per_minute
+
+    async def miss(self, key: str) -> None:
+        """Count one hit on `key` (a wrong guess), whatever the limit."""
+        now = self.clock()
+        self._hits.setdefault(key, deque()).append(now)
+        if len(self._hits) > self.max_keys:  # forget idle keys rather than grow without bound
+            self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - 60}
 
 
 class Bucket:

@@ -52,6 +52,12 @@ if hits > tonumber(ARGV[1]) then return 0 end
 return 1
 """
 
+# One more hit in the current minute, whatever the limit (`over` reads it before a lookup).
+COUNT = """
+if redis.call('INCR', KEYS[1]) == 1 then redis.call('EXPIRE', KEYS[1], 61) end
+return 1
+"""
+
 
 def client_for(url: str) -> Any:
     """A client for the limits; it connects on first use. Its pool waits for a free connection
@@ -86,13 +92,31 @@ class RedisLimiter:
     def __init__(self, client: Any, name: str, per_minute: int) -> None:
         self.per_minute = per_minute
         self._prefix = f"{PREFIX}{name}:"
+        self._client = client
         self._script = client.register_script(WINDOW)
+        self._count = client.register_script(COUNT)
         self._fallback = Limiter(per_minute)
 
+    def _window(self, key: str) -> str:
+        return f"{self._prefix}{key}:{int(time.time() // 60)}"
+
     async def admit(self, key: str) -> bool:
-        window = f"{self._prefix}{key}:{int(time.time() // 60)}"
         try:
-            return bool(await self._script(keys=[window], args=[self.per_minute]))
+            return bool(await self._script(keys=[self._window(key)], args=[self.per_minute]))
         except (RedisError, OSError) as error:
             log.warning("rate limit counted in this process only (%s)", type(error).__name__)
             return self._fallback.allow(key)
+
+    async def over(self, key: str, per_minute: int) -> bool:
+        try:
+            return int(await self._client.get(self._window(key)) or 0) >= per_minute
+        except (RedisError, OSError) as error:
+            log.warning("rate limit counted in this process only (%s)", type(error).__name__)
+            return await self._fallback.over(key, per_minute)
+
+    async def miss(self, key: str) -> None:
+        try:
+            await self._count(keys=[self._window(key)])
+        except (RedisError, OSError) as error:
+            log.warning("rate limit counted in this process only (%s)", type(error).__name__)
+            await self._fallback.miss(key)

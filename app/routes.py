@@ -191,15 +191,17 @@ async def screen_page(request: Request) -> Response:
 
 
 async def join_by_code(request: Request) -> Response:
-    """Short codes lead to an open room's join page; lookups are rate limited per address."""
-    essaim, form = essaim_of(request), await read_form(request)
-    client = request.client.host if request.client else "?"
-    if not await request.app.state.code_limiter.admit(client):
+    """Short codes lead to an open room's join page. Only wrong codes count against an address
+    (enumerating needs misses; a town hall on one wifi joins with right ones)."""
+    essaim, form, limiter = essaim_of(request), await read_form(request), request.app.state.code_limiter
+    key = f"code:{request.client.host if request.client else '?'}"
+    if await limiter.over(key, limits.WRONG_CODES_PER_MINUTE):  # refused unread: the answer would tell
         return render(request, "home.html", 429, templates=essaim.templates.values(),
                       code_error=Rejection("code.rate_limited"))
     code = "".join(ch for ch in (form or {}).get("code", "").upper() if ch.isalnum())[:12]
     room = await essaim.service.room_by_code(code) if len(code) == 6 else None
     if room is None:
+        await limiter.miss(key)
         return render(request, "home.html", 404, templates=essaim.templates.values(),
                       code_error=Rejection("code.not_found"), code=code)
     return RedirectResponse(f"/rooms/{room.id}", status_code=303)

@@ -48,6 +48,9 @@ SPECS: tuple[Spec, ...] = (
          "simultaneous websockets from one client address; 0 for none (a town hall shares one address)"),
     Spec("ESSAIM_ORGANISER_PASSPHRASE", "", "when set (12 characters or more), only those who give it may open "
          "workshops, from the home page or the API; empty: anyone may"),
+    Spec("ESSAIM_FORWARDED_ALLOW_IPS", "", "addresses of the reverse proxies whose X-Forwarded-For and "
+         "X-Forwarded-Proto are believed, comma separated (e.g. 127.0.0.1 behind a local nginx); empty: none, "
+         "every client is the address that connects"),
     Spec("ESSAIM_COMMAND_BURST", "", "commands a person may send at once before the steady rate applies "
          "(default: COMMAND_BURST, 40); raise it for load tests and scripts"),
 )
@@ -77,6 +80,7 @@ class Settings:
     workers: int = 1
     presence_seconds: int = 10
     allowed_hosts: frozenset[str] = LOCAL_HOSTS  # see `_hosts`
+    forwarded_allow_ips: str = ""  # uvicorn's forwarded_allow_ips; empty: proxy headers are not read
 
     @property
     def secure_cookies(self) -> bool:
@@ -117,6 +121,7 @@ def load(overrides: Mapping[str, str] | None = None, environ: Mapping[str, str] 
         command_burst=_count(burst, "ESSAIM_COMMAND_BURST", minimum=1) if (burst := get("ESSAIM_COMMAND_BURST")) else None,
         workers=_workers(get("ESSAIM_WORKERS"), get("BROADCAST_URL")),
         presence_seconds=_count(get("ESSAIM_PRESENCE_SECONDS"), "ESSAIM_PRESENCE_SECONDS", minimum=1),
+        forwarded_allow_ips=_proxies(get("ESSAIM_FORWARDED_ALLOW_IPS")),
     )
 
 
@@ -127,6 +132,16 @@ def _workers(raw: str, broadcast_url: str) -> int:
         raise ValueError(f"ESSAIM_WORKERS={workers} needs BROADCAST_URL=redis://HOST:PORT/0: with memory:// "
                          "the processes would not hear each other's events")
     return workers
+
+
+def _proxies(raw: str) -> str:
+    """The trusted proxies, as uvicorn reads them. `*` would believe any client's X-Forwarded-For,
+    so anyone could pose as a fresh address to every per-address limit: refused."""
+    listed = [p.strip() for p in raw.split(",") if p.strip()]
+    if "*" in listed:
+        raise ValueError("ESSAIM_FORWARDED_ALLOW_IPS: list the proxies' addresses, not '*' "
+                         "(every client could then choose its own address)")
+    return ",".join(listed)
 
 
 def _passphrase(raw: str) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -11,8 +13,12 @@ from sqlalchemy import text
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from app import db, migrations
+from app import db, limits, migrations
+from app.ratelimit import Limiter
+from app.ratelimit_redis import RedisLimiter, client_for
 from tests.conftest import OPEN_SOCKETS, ORIGIN, Room, Socket
+from tests.support.server import Server
+from tests.test_redis import Redis, redis_server  # noqa: F401  (a fixture)
 
 NOISE = ("presence.joined", "presence.left", "done.changed")
 
@@ -255,9 +261,8 @@ def test_short_codes_lead_to_open_rooms_and_cannot_be_enumerated(client: TestCli
     expect_ok(facilitator, "room.phase", phase="closed")
     closed = client.post("/join-code", data={"code": code}, headers={"origin": ORIGIN})
     assert closed.status_code == 404
-    statuses = [client.post("/join-code", data={"code": "AAAAAA"}, headers={"origin": ORIGIN}).status_code
-                for _ in range(12)]
-    assert statuses[-1] == 429
+    statuses = [look_up(client, "AAAAAA") for _ in range(limits.WRONG_CODES_PER_MINUTE - 1)]
+    assert set(statuses) == {404} and look_up(client, "AAAAAA") == 429  # the closed room's miss counted too
     facilitator.close()
 
 
@@ -503,22 +508,79 @@ def test_adding_after_writing_never_opens_the_lobby_or_a_closed_room(private_roo
 # -- short codes ------------------------------------------------------------------------------
 
 
-def test_short_code_lookups_are_limited_per_minute_even_for_a_right_code(client: TestClient, room: Room) -> None:
+def look_up(client: TestClient, typed: str, **headers: str) -> int:
+    return client.post("/join-code", data={"code": typed}, headers={"origin": ORIGIN, **headers},
+                       follow_redirects=False).status_code
+
+
+def test_a_crowd_on_one_address_always_gets_in_with_the_right_code(client: TestClient, room: Room) -> None:
+    code = room.connect(room.facilitator_token).first["room"]["code"]
+    assert [look_up(client, code) for _ in range(40)] == [303] * 40  # a town hall's wifi, within a minute
+    assert look_up(client, f" {code[:3].lower()}-{code[3:]} ") == 303  # as typed by a thumb: spaces, a dash, lower case
+    page = client.get(f"/rooms/{room.id}")
+    assert 'name="name"' in page.text  # it leads to the join form, nothing more
+
+
+def test_wrong_short_codes_are_limited_per_address_and_minute(client: TestClient, room: Room) -> None:
     limiter = client.app.state.code_limiter  # type: ignore[attr-defined]
     now = [1000.0]
     limiter.clock = lambda: now[0]
     code = room.connect(room.facilitator_token).first["room"]["code"]
-
-    def look_up(typed: str) -> int:
-        return client.post("/join-code", data={"code": typed}, headers={"origin": ORIGIN},
-                           follow_redirects=False).status_code
     wrong = "ZZZZZZ" if code != "ZZZZZZ" else "YYYYYY"
-    assert [look_up(wrong) for _ in range(10)] == [404] * 10  # CODE_LOOKUPS_PER_MINUTE
-    assert look_up(code) == 429  # guessing then trying the right one does not help
+    misses = [look_up(client, wrong) for _ in range(limits.WRONG_CODES_PER_MINUTE - 1)]
+    assert look_up(client, code) == 303  # a right one in between neither counts nor forgives
+    assert misses + [look_up(client, wrong)] == [404] * limits.WRONG_CODES_PER_MINUTE
+    assert look_up(client, wrong) == 429
+    # Then even the right one waits, unread: answering it would tell a guesser which codes exist.
+    assert look_up(client, code) == 429
     now[0] += 61
-    assert look_up(f" {code[:3].lower()}-{code[3:]} ") == 303  # as typed by a thumb: spaces, a dash, lower case
-    page = client.get(f"/rooms/{room.id}")
-    assert 'name="name"' in page.text  # it leads to the join form, nothing more
+    assert look_up(client, code) == 303
+
+
+async def test_the_memory_limiter_counts_only_what_it_is_told() -> None:
+    now = [0.0]
+    limiter = Limiter(10, clock=lambda: now[0])
+    assert not await limiter.over("code:a", 2)
+    await limiter.miss("code:a")
+    await limiter.miss("code:a")
+    assert await limiter.over("code:a", 2) and not await limiter.over("code:b", 2)  # per key
+    assert await limiter.admit("code:a") and not await limiter.over("code:a", 4)  # admit counts a hit too
+    now[0] += 60
+    assert not await limiter.over("code:a", 1)  # a minute later, forgotten
+
+
+async def test_the_redis_limiter_counts_wrong_codes_for_every_process(redis_server: Redis) -> None:  # noqa: F811
+    here, there = client_for(redis_server.url), client_for(redis_server.url)  # two processes' clients
+    windows = [RedisLimiter(client, "lookups", 10) for client in (here, there)]
+    for k in range(3):
+        assert not await windows[k % 2].over("code:192.0.2.7", 3)
+        await windows[k % 2].miss("code:192.0.2.7")
+    assert await windows[0].over("code:192.0.2.7", 3) and await windows[1].over("code:192.0.2.7", 3)
+    assert not await windows[1].over("code:198.51.100.4", 3)
+    await here.aclose()
+    await there.aclose()
+
+
+@pytest.mark.server
+def test_behind_a_trusted_proxy_each_person_has_their_own_address(tmp_path: Path) -> None:
+    """ESSAIM_FORWARDED_ALLOW_IPS=127.0.0.1: uvicorn believes X-Forwarded-For from the local nginx, so one
+    guesser's misses are theirs alone. Without it (the default), the header is not read (test_settings)."""
+    server = Server(tmp_path / "data", ESSAIM_FORWARDED_ALLOW_IPS="127.0.0.1").start()
+    try:
+        def post(address: str) -> int:
+            request = urllib.request.Request(f"{server.url}/join-code", data=b"code=ZZZZZZ", method="POST", headers={
+                "origin": server.origin, "content-type": "application/x-www-form-urlencoded",
+                "x-forwarded-for": address})
+            try:
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    return int(response.status)
+            except urllib.error.HTTPError as refused:
+                return int(refused.code)
+        assert {post("192.0.2.7") for _ in range(limits.WRONG_CODES_PER_MINUTE)} == {404}
+        assert post("192.0.2.7") == 429
+        assert post("198.51.100.4") == 404  # someone else behind the same proxy
+    finally:
+        server.stop()
 
 
 def test_a_closed_rooms_code_stops_working_and_comes_back_when_reopened(client: TestClient, room: Room) -> None:

@@ -13,9 +13,10 @@ DOCS = Path(__file__).resolve().parents[1] / "docs" / "configuration.md"
 
 
 def test_every_setting_is_documented() -> None:
-    text = DOCS.read_text()
-    for spec in settings_module.SPECS:
-        assert f"`{spec.env}`" in text, spec.env
+    """The table of docs/configuration.md lists exactly the settings of app/settings.py, with their defaults."""
+    rows = [line.split("|")[1:3] for line in DOCS.read_text().splitlines() if line.startswith("| `")]
+    documented = {name.strip().strip("`"): default.strip().strip("`") for name, default in rows}
+    assert documented == {spec.env: spec.default or "(empty)" for spec in settings_module.SPECS}
 
 
 def test_defaults_are_safe(tmp_path: Path) -> None:
@@ -61,3 +62,15 @@ def test_protocol_doc_lists_every_limit_and_error_code() -> None:
         assert f"| `{name}` | {getattr(limits, name)} |" in text, name
     for code in CODES:
         assert f"`{code}`" in text, code
+
+
+def test_proxy_headers_are_read_only_from_the_proxies_named(tmp_path: Path) -> None:
+    from app.cli import proxy_options
+
+    def load(value: str | None) -> settings_module.Settings:
+        extra = {} if value is None else {"ESSAIM_FORWARDED_ALLOW_IPS": value}
+        return settings_module.load(environ={"ESSAIM_DATA_DIR": str(tmp_path), **extra}, env_file=None)
+    assert proxy_options(load(None)) == {"proxy_headers": False}  # by default a client cannot choose its address
+    assert proxy_options(load(" 127.0.0.1 , ::1 ")) == {"proxy_headers": True, "forwarded_allow_ips": "127.0.0.1,::1"}
+    with pytest.raises(ValueError, match="ESSAIM_FORWARDED_ALLOW_IPS"):
+        load("127.0.0.1,*")
