@@ -113,7 +113,8 @@ async def _greet(websocket: WebSocket, service: Service, who: Identity, since: i
         seq, payloads = caught
         present = service.hub.present_json(who.room_id)
         await websocket.send_text(
-            f'{{"type":"catchup","seq":{seq},"present":{present},"events":[{",".join(payloads)}]}}')
+            f'{{"type":"catchup","seq":{seq},"now":{service.clock()},"present":{present},'
+            f'"events":[{",".join(payloads)}]}}')  # `now`: the page's clock offset (see _resend)
         return seq
     seq, snapshot = await service.snapshot(who)
     await websocket.send_text(snapshot)
@@ -250,7 +251,8 @@ async def _resend(frame: Sync | SnapshotRequest, service: Service, who: Identity
         reply(encode(error_frame(Rejection(exc.code))))
         return
     events = caught[1] if caught else []
-    reply(f'{{"type":"resync","since":{frame.since},"events":[{",".join(events)}],'
+    # `now`: the events' own `now` is when they happened; the page sets its clock from this one.
+    reply(f'{{"type":"resync","since":{frame.since},"now":{service.clock()},"events":[{",".join(events)}],'
           f'"complete":{"true" if caught else "false"}}}')
 
 

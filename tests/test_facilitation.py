@@ -153,6 +153,26 @@ def test_timer_is_held_by_the_server_and_can_close_writing(client: TestClient) -
         s.close()
 
 
+def test_a_catch_up_and_a_resync_say_the_servers_time_now(client: TestClient, room: Room) -> None:
+    """A phone that slept gets the logged timer.changed with the `now` of its start; the frame's own
+    `now` is what the page sets its clock from (static/js/client.js), so it shows the time left now."""
+    service = client.app.state.essaim.service  # type: ignore[attr-defined]
+    now = [5000.0]
+    service.clock = lambda: now[0]
+    alice = room.join("Alice")
+    seq = room.connect(alice).first["seq"]
+    facilitator = room.connect(room.facilitator_token)
+    expect_ok(facilitator, "timer.start", seconds=180)
+    now[0] += 120
+    again = room.connect(alice, since=seq)
+    assert again.first["type"] == "catchup" and again.first["now"] == 5120.0
+    assert [e["now"] for e in again.first["events"] if e["type"] == "timer.changed"] == [5000.0]
+    now[0] += 5
+    again.send({"type": "sync", "since": seq})
+    resent = again.receive_until("resync", skip=NOISE)
+    assert resent["now"] == 5125.0 and [e["type"] for e in resent["events"]] == ["timer.changed"]
+
+
 def test_hidden_ideas_reach_facilitators_only(client: TestClient) -> None:
     room = Room(client)
     facilitator = room.connect(room.facilitator_token)

@@ -7,7 +7,7 @@
  * touch the DOM.
  */
 import { CLOSE_REVOKED, Connection } from "./connection.js";
-import { apply, fromSnapshot, position } from "./state.js";
+import { apply, fromSnapshot, position, setClock } from "./state.js";
 
 /** @typedef {import("./state.js").State} State */
 /** @typedef {import("./state.js").Change} Change */
@@ -84,7 +84,8 @@ export class RoomClient {
       case "catchup": {
         const state = this.state;
         if (!state) return;
-        for (const event of frame.events) this.receive(event);
+        setClock(state, frame.now);
+        for (const event of frame.events) this.receive(event, true);
         state.present = new Map(frame.present.map((/** @type {{id: string, name: string}} */ p) => [p.id, p.name]));
         for (const p of frame.present) if (p.role) state.roles.set(p.id, p.role);
         this.handlers.onChange({ kind: "presence", id: "", op: "joined" }, state, frame);
@@ -94,8 +95,8 @@ export class RoomClient {
       }
       case "resync":
         if (!frame.complete) this.connection.socket?.close(); // too far behind: reconnect for a snapshot
-        for (const event of frame.events) this.receive(event);
-        for (const event of this.held.splice(0)) this.receive(event);
+        if (this.state) setClock(this.state, frame.now);
+        for (const event of [...frame.events, ...this.held.splice(0)]) this.receive(event, true);
         return;
       case "error":
         this.handlers.onError?.(frame, this.connection.queue.find((queued) => queued.op_id === frame.op_id));
@@ -109,7 +110,7 @@ export class RoomClient {
   }
 
   /** Apply an event in order; hold it and ask for the gap if some came before it unseen. @param {any} event */
-  receive(event) {
+  receive(event, replayed = false) {
     const state = this.state;
     if (!state) return;
     const where = position(state, event);
@@ -120,12 +121,12 @@ export class RoomClient {
       this.held.sort((a, b) => a.seq - b.seq);
       return;
     }
-    const change = apply(state, event);
+    const change = apply(state, event, undefined, replayed);
     this.handlers.onChange(change, state, event);
     if (change.kind === "removed" && change.me) this.removed();
     else if ((change.kind === "phase" || change.kind === "settings" || change.kind === "role") && change.refetch) this.refetch();
     else if (event.votes_returned) this.refetch(); // dots went back to their voters: mine may have changed
-    if (where === "next" && this.held.length && position(state, this.held[0]) === "next") this.receive(this.held.shift());
+    if (where === "next" && this.held.length && position(state, this.held[0]) === "next") this.receive(this.held.shift(), true);
   }
 
   /** The facilitator link this page came in with was regenerated: it is no longer let in. */

@@ -138,7 +138,7 @@ export function isPrivateView(state) {
  * @param {State} state @param {any} event @param {number} [localNow] epoch seconds, for the timer
  * @returns {Change}
  */
-export function apply(state, event, localNow = localSeconds()) {
+export function apply(state, event, localNow = localSeconds(), replayed = false) {
   if (typeof event.seq === "number") state.seq = event.seq;
   switch (event.type) {
     case "idea.added": {
@@ -230,7 +230,7 @@ export function apply(state, event, localNow = localSeconds()) {
     }
     case "timer.changed":
       state.room.timer = { ...NO_TIMER, ...event.timer };
-      if (typeof event.now === "number") state.clockOffset = event.now - localNow;
+      if (!replayed) setClock(state, event.now, localNow);
       return { kind: "timer" };
     case "prompt.added":
       if (!state.prompts.some((p) => p.id === event.prompt.id)) {
@@ -319,6 +319,11 @@ export function totalOf(state, promptId) {
     return Math.max(own, state.tallies.get(promptId) ?? own);
   }
   return ideasOf(state, promptId).filter((idea) => !idea.hidden).length;
+}
+
+/** @param {State} state @param {unknown} now the server's clock @param {number} [localNow] */
+export function setClock(state, now, localNow = localSeconds()) {
+  if (typeof now === "number") state.clockOffset = now - localNow;
 }
 
 /**

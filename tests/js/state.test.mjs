@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 
 import {
   apply, closedByTimer, doneOf, formatClock, fromSnapshot, ideasOf, isPrivateView, mayChange, mayHide, mayWrite, offersDone,
-  participantsPresent, position, remaining, totalOf,
+  participantsPresent, position, remaining, setClock, totalOf,
 } from "../../static/js/state.js";
 
 const ME = "tag-me";
@@ -324,6 +324,18 @@ describe("timer", () => {
     // Our clock says 1100 but the server's says 1120: 180 seconds left, not 200.
     assert.equal(remaining(s, 1100), 180);
     assert.equal(remaining(s, 1110), 170);
+  });
+
+  test("a replayed timer.changed keeps the clock offset: a phone that slept shows the time left now", () => {
+    // A 60 s timer started at server time 1000; the phone slept and catches up at server time 1120.
+    const s = fstate();
+    const timer = { state: "running", ends_at: 1180, remaining: null, duration: 60 };
+    setClock(s, 1120, 1120); // the catch-up frame's own now, when it came: clocks agree
+    apply(s, { type: "timer.changed", seq: 11, timer, now: 1000 }, 1120, true);
+    assert.equal(s.clockOffset, 0);
+    assert.equal(remaining(s, 1120), 60); // not 180, as the logged now (1000) would say
+    apply(s, { type: "timer.changed", seq: 12, timer, now: 1000 }, 1120); // a live one sets it
+    assert.equal(s.clockOffset, -120);
   });
 
   test("two clocks far apart show the same time", () => {

@@ -1,9 +1,8 @@
 // @ts-check
 /**
- * The countdown, drawn from the server's end time and the clock offset, so
- * every screen shows the same time. It ticks on screen only: screen readers
- * hear it when it starts, pauses, has one minute left and runs out, never
- * every second (the element is a `timer`, whose live updates are off).
+ * The countdown, from the server's end time and the clock offset: the same
+ * time on every screen. Screen readers hear it start, pause, reach one minute
+ * and run out, never every second (a `timer` element: no live updates).
  */
 import { say } from "../announce.js";
 import { t } from "../i18n.js";
@@ -23,17 +22,16 @@ export class TimerView {
     this.options = options;
     /** @type {State | null} */ this.state = null;
     /** @type {ReturnType<typeof setInterval> | undefined} */ this.ticker = undefined;
-    /** What was last announced for the current run ("start", "minute", "up"). */
+    /** What this run announced ("minute", "up"). */
     this.said = new Set();
     /** @type {string} */ this.lastKey = "";
-    /** The timer's state when last drawn. */
     this.lastState = "stopped";
     this.wasClosed = false;
   }
 
   /** A new state or a timer event. @param {State} state @param {boolean} [changed] a timer.changed just arrived */
   draw(state, changed = false) {
-    const before = this.lastState; // the state object is changed in place: remember the timer's own state
+    const before = this.lastState; // the state is changed in place: keep the timer's own
     this.state = state;
     const timer = state.room.timer;
     this.lastState = timer.state;
