@@ -251,7 +251,7 @@ function onChange(change, state, event) {
       drawGrouping(state);
       drawVotes(state, { results: true });
       const own = typeof event.op_id === "string" && mine.delete(event.op_id);
-      if (own) say(change.action === "group.undo" ? t("js.announce.group.undone") : t("js.announce.group.done"));
+      if (own) say(change.action === "group.undo" ? t("js.announce.group.undone") : groupingBar.get()?.said(state, change) ?? t("js.announce.group.done"));
       else count("js.announce.grouping");
       return;
     }

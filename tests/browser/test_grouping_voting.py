@@ -80,6 +80,9 @@ def test_a_phone_groups_with_taps_only(facilitator: Page, phone: Page, laptop: P
     for page in (facilitator, phone, laptop):
         box = cluster(page, IDEAS[0])
         expect(box.locator("li.idea")).to_have_count(2)
+    # the live region says where the ideas went to the one who grouped, and that something changed to the others
+    expect(phone.locator("#announcer")).to_contain_text(f"Enregistré : le regroupement « {IDEAS[0]} » a 2 idées.")
+    expect(laptop.locator("#announcer")).to_contain_text("1 changement dans les regroupements.")
     expect(phone.locator("#group-status")).to_have_text("Sélectionnez des idées pour les regrouper.")
     box = cluster(phone, IDEAS[0])
     box.get_by_role("button", name="Renommer").tap()
@@ -98,6 +101,9 @@ def test_a_phone_groups_with_taps_only(facilitator: Page, phone: Page, laptop: P
 
 
 def test_the_keyboard_alone_groups_ideas(facilitator: Page, laptop: Page) -> None:
+    # each checkbox is named after its idea: a screen reader's list of fields tells them apart
+    for text in IDEAS[2:]:
+        expect(laptop.get_by_role("checkbox", name=f"Sélectionner {text}", exact=True)).to_have_count(1)
     box = card(laptop, IDEAS[2]).get_by_role("checkbox", name=re.compile("Sélectionner"))
     box.focus()
     laptop.keyboard.press("Space")
@@ -143,14 +149,26 @@ def test_dots_within_the_budget_and_hidden_totals(facilitator: Page, phone: Page
     for n in range(3):
         fetes.get_by_role("button", name=re.compile("^Ajouter une gommette")).tap()
         expect(fetes.locator(".dot-count")).to_have_text(f"{n + 1} gommette{'s' if n else ''} sur 3")
-    fetes.get_by_role("button", name=re.compile("^Ajouter une gommette")).tap()
-    expect(phone.get_by_role("alert")).to_contain_text("maximum de gommettes sur cet élément")
+    # at the cap, "+" is off and says why, rather than being refused by the server
+    expect(fetes.get_by_role("button", name=re.compile("^Ajouter une gommette"))).to_be_disabled()
+    expect(fetes.locator(".dots")).to_contain_text("Maximum atteint sur cet élément")
     other = cluster(phone, IDEAS[3])
+    add = other.get_by_role("button", name=re.compile("^Ajouter une gommette"))
     for _ in range(2):
-        other.get_by_role("button", name=re.compile("^Ajouter une gommette")).tap()
+        add.tap()
+    expect(phone.locator("#announcer")).to_contain_text("Il vous reste 0 gommette sur 5.")
     expect(phone.locator("#vote-status")).to_contain_text("Il vous reste 0 gommette sur 5.")
-    other.get_by_role("button", name=re.compile("^Ajouter une gommette")).tap()
-    expect(phone.get_by_role("alert")).to_contain_text("toutes vos gommettes")
+    expect(add).to_be_disabled()
+    expect(other.locator(".dots")).to_contain_text("Toutes vos gommettes sont placées")
+    # "− Retirer" gives one back: "+" comes back on where the cap allows it, and only there
+    other.get_by_role("button", name=re.compile("^Retirer une gommette")).tap()
+    expect(other.locator(".dot-count")).to_have_text("1 gommette sur 3")
+    expect(phone.locator("#vote-status")).to_contain_text("Il vous reste 1 gommette sur 5.")
+    expect(add).to_be_enabled()
+    expect(fetes.get_by_role("button", name=re.compile("^Ajouter une gommette"))).to_be_disabled()
+    add.tap()
+    expect(other.locator(".dot-count")).to_have_text("2 gommettes sur 3")
+    expect(phone.get_by_role("alert")).to_have_count(0)  # nothing was ever refused
     # keyboard-only voter
     button = cluster(laptop, IDEAS[3]).get_by_role("button", name=re.compile("^Ajouter une gommette"))
     button.focus()
@@ -169,8 +187,8 @@ def test_results_are_ranked_with_ties_for_everyone(facilitator: Page, phone: Pag
     for page in (facilitator, phone, laptop):
         results = page.locator("#results")
         expect(results.locator("li.result")).to_have_count(2)
-        expect(results.locator("li.result").nth(0)).to_contain_text("1ᵉ ex æquo")
-        expect(results.locator("li.result").nth(1)).to_contain_text("1ᵉ ex æquo")
+        expect(results.locator("li.result").nth(0)).to_contain_text("Rang 1, ex æquo")
+        expect(results.locator("li.result").nth(1)).to_contain_text("Rang 1, ex æquo")
         expect(results).to_contain_text("3 gommettes en tout")
     expect(phone.locator("#results .result-ideas").first.locator("li")).to_have_count(4)
     screenshot(laptop, "results")

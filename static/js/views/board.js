@@ -350,8 +350,8 @@ export class Board {
     const select = grouping
       ? h("label", { class: "select" }, [
           h("input", { type: "checkbox", checked: this.selected.has(idea.idea), dataset: { select: idea.idea },
-            attrs: { "aria-describedby": labelId } }),
-          h("span", {}, [t("js.group.select")]),
+            attrs: { "aria-labelledby": `${labelId}-s ${labelId}` } }),
+          h("span", { id: `${labelId}-s` }, [t("js.group.select")]),
         ])
       : null;
     const handle = grouping

@@ -7,7 +7,7 @@
  */
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
-import { capOf, clustersOf, talliesShown, votable } from "../state.js";
+import { capOf, clustersOf, dotsLeft, talliesShown, votable } from "../state.js";
 import { sourceTag } from "./provenance.js";
 
 /** @typedef {import("./board.js").Board} Board */
@@ -66,7 +66,7 @@ export function drawClusterExtras(board, cluster, nodes) {
 /** @param {Board} board @param {string} item */
 export function dotKey(board, item) {
   const state = /** @type {State} */ (board.state);
-  return `${state.votes.mine.get(item) ?? 0}/${state.votes.totals?.get(item) ?? "-"}`;
+  return `${state.votes.mine.get(item) ?? 0}/${state.votes.totals?.get(item) ?? "-"}/${dotsLeft(state) > 0}`;
 }
 
 /**
@@ -84,14 +84,17 @@ export function dotsFor(board, item, title) {
   const mine = state.votes.mine.get(item) ?? 0;
   const cap = capOf(state);
   const name = title.length > 60 ? `${title.slice(0, 59)}…` : title;
+  // "+" is off, with the reason beside it, rather than on and refused by the server.
+  const full = mine >= cap ? t("js.vote.at_cap") : dotsLeft(state) === 0 ? t("js.vote.none_left") : "";
   return h("div", { class: "dots", dataset: { dots: item } }, [
     h("span", { class: "dot-marks", attrs: { "aria-hidden": "true" } }, ["●".repeat(mine) + "○".repeat(Math.max(0, cap - mine))]),
     h("span", { class: "dot-count" }, [t("js.vote.mine", { count: mine, cap })]),
     totalText ? h("span", { class: "dot-total" }, [totalText]) : null,
-    h("button", { type: "button", class: "button small primary", dataset: { action: "vote-add", item },
+    h("button", { type: "button", class: "button small primary", dataset: { action: "vote-add", item }, disabled: !!full,
       attrs: { "aria-label": t("js.vote.add_label", { title: name, count: mine, cap }) } }, [t("js.vote.add")]),
     h("button", { type: "button", class: "button small", dataset: { action: "vote-remove", item }, disabled: mine === 0,
       attrs: { "aria-label": t("js.vote.remove_label", { title: name }) } }, [t("js.vote.remove")]),
+    full ? h("span", { class: "dot-reason" }, [full]) : null,
   ]);
 }
 
@@ -99,7 +102,8 @@ export function dotsFor(board, item, title) {
 export function refreshDots(board, item) {
   const state = board.state;
   if (!state) return;
-  const items = item ? [item] : [...board.cards.keys(), ...board.clusters.keys()];
+  // My last dot placed, or one taken back from none left: every "+" of the board turns off or on.
+  const items = item && dotsLeft(state) > 1 ? [item] : [...board.cards.keys(), ...board.clusters.keys()];
   for (const id of items) {
     const old = board.root.querySelector(`[data-dots="${CSS.escape(id)}"]`);
     const title = state.clusters.get(id)?.title ?? state.ideas.get(id)?.text ?? "";

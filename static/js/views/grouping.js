@@ -22,7 +22,8 @@ export class GroupingBar {
     this.send = send;
     this.clear = clear;
     /** @type {State | null} */ this.state = null;
-    this.status = h("p", { class: "group-status", id: "group-status", attrs: { "aria-live": "polite" } });
+    // Focusable by script (the "g" shortcut, a button that turned off), never a Tab stop.
+    this.status = h("p", { class: "group-status", id: "group-status", tabIndex: -1, attrs: { "aria-live": "polite" } });
     this.target = h("select", { id: "group-target", name: "cluster" });
     this.promptTarget = h("select", { id: "group-prompt", name: "prompt" });
     const button = (/** @type {string} */ action, /** @type {string} */ label, extra = "") =>
@@ -79,10 +80,7 @@ export class GroupingBar {
     // A button that just did its work and is now disabled drops the focus to the page's
     // top; keep it in the bar, on the line that says what is selected now.
     const active = document.activeElement;
-    if (active instanceof HTMLButtonElement && active.disabled && this.root.contains(active)) {
-      this.status.tabIndex = -1;
-      this.status.focus();
-    }
+    if (active instanceof HTMLButtonElement && active.disabled && this.root.contains(active)) this.status.focus();
   }
 
   /** @param {string} action */
@@ -135,6 +133,20 @@ export class GroupingBar {
 
   done() {
     this.clear();
+  }
+
+  /**
+   * What the live region says once one's own grouping is saved: where the ideas are now
+   * (the last idea an event places is one that moved; renumbered siblings come first).
+   * @param {State} state @param {{ideas: string[], clusters: string[]}} change @returns {string | null}
+   */
+  said(state, change) {
+    const last = state.ideas.get(change.ideas.at(-1) ?? "");
+    const id = last ? last.cluster : change.clusters[0];
+    const cluster = id ? state.clusters.get(id) : undefined;
+    if (cluster) return t("js.group.saved_in", { title: cluster.title, count: membersOf(state, cluster.cluster).length });
+    const prompt = last && state.prompts.find((p) => p.id === last.prompt);
+    return prompt ? t("js.group.saved_loose", { prompt: prompt.title }) : null;
   }
 }
 
