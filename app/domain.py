@@ -62,7 +62,8 @@ def idea_text(raw: str) -> str | Rejection:
 
 
 def phase_check(room: RoomFacts, command: str, actor: Actor) -> Rejection | None:
-    """Authority first (role), then the phase table, then the timer when it closes writing."""
+    """Authority first (role), then the phase table, then the timer when it closes writing
+    (participants' writing during "write" only: `phases.closed_by_timer`)."""
     if actor.role != "facilitator" and command not in phases.PARTICIPANT_COMMANDS:
         return Rejection("auth.forbidden")
     if (command in phases.GROUPING and actor.role != "facilitator" and room.settings.grouping != "everyone"
@@ -76,7 +77,8 @@ def phase_check(room: RoomFacts, command: str, actor: Actor) -> Rejection | None
                          participants_plan=room.settings.roadmap == "everyone",
                          private=private_now(room.phase, room.settings)):
         return Rejection("phase.forbidden", {"phase": room.phase, "command": command})
-    if actor.role != "facilitator" and room.settings.timer_closes_writing and room.timer.expired(room.now):
+    if (actor.role != "facilitator" and room.settings.timer_closes_writing and phases.closed_by_timer(room.phase, command)
+            and room.timer.expired(room.now)):
         return Rejection("timer.expired")
     return None
 

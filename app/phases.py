@@ -67,5 +67,11 @@ def allows(phase: str, command: str, role: Role, *, add_after_write: bool = Fals
     return phase in participants or (add_after_write and command in WRITING and phase in AFTER_WRITE)
 
 
+def closed_by_timer(phase: str, command: str) -> bool:
+    """Does a timer that ran out refuse `command` (rooms with `timer_closes_writing`)? Only
+    writing during "write": the timer closes writing, not the vote, grouping or roadmap."""
+    return phase == "write" and command in WRITING
+
+
 def commands() -> frozenset[str]:
     return frozenset(_TABLE)

@@ -153,6 +153,32 @@ def test_timer_is_held_by_the_server_and_can_close_writing(client: TestClient) -
         s.close()
 
 
+def test_a_timer_that_ran_out_closes_writing_and_nothing_else(client: TestClient) -> None:
+    """`timer_closes_writing`: when time is up during "write", participants stop writing; a timer
+    that runs out while they group or vote closes nothing (state.js closedByTimer says the same)."""
+    room = Room(client)
+    now = [1_000_000.0]
+    client.app.state.essaim.service.clock = lambda: now[0]  # type: ignore[attr-defined]
+    facilitator = room.connect(room.facilitator_token)
+    alice = room.connect(room.join("Alice"))
+    expect_ok(facilitator, "room.configure", timer_closes_writing=True, add_after_write=True)
+    ideas = [expect_ok(alice, "idea.add", prompt=prompt_of(alice), text=t)["idea"] for t in ("Un", "Deux")]
+
+    def run_out() -> None:
+        expect_ok(facilitator, "timer.start", seconds=60)
+        now[0] += 61
+    run_out()
+    assert expect_error(alice, "idea.add", prompt=prompt_of(alice), text="trop tard") == "timer.expired"
+    assert expect_error(alice, "idea.edit", idea=ideas[0], text="trop tard") == "timer.expired"
+    expect_ok(facilitator, "room.phase", phase="group")
+    run_out()
+    assert expect_ok(alice, "cluster.create", ideas=ideas[:1])["type"] == "group.changed"
+    assert expect_ok(alice, "idea.add", prompt=prompt_of(alice), text="Après coup")["type"] == "idea.added"
+    expect_ok(facilitator, "room.phase", phase="vote")
+    run_out()
+    assert expect_ok(alice, "vote.add", item=ideas[1])["type"] == "vote.changed"
+
+
 def test_a_catch_up_and_a_resync_say_the_servers_time_now(client: TestClient, room: Room) -> None:
     """A phone that slept gets the logged timer.changed with the `now` of its start; the frame's own
     `now` is what the page sets its clock from (static/js/client.js), so it shows the time left now."""

@@ -6,8 +6,11 @@ import itertools
 
 import pytest
 
-from app.phases import INITIAL_PHASE, PHASES, allows
+from app.domain import Actor, RoomFacts, phase_check
+from app.phases import INITIAL_PHASE, PHASES, allows, closed_by_timer
 from app.protocol import COMMAND_TYPES
+from app.room_settings import RoomSettings
+from app.timer import Timer
 
 # Written out from DESIGN §1 and issue 3, not derived from the code under test.
 WRITING = {"idea.add", "idea.edit", "idea.delete"}
@@ -99,3 +102,30 @@ def test_participants_write_the_roadmap_only_when_the_room_lets_them() -> None:
         assert allows("roadmap", command, "participant", participants_plan=True)
         assert not allows("results", command, "participant", participants_plan=True)
         assert not allows("closed", command, "facilitator")
+
+
+# -- a timer that ran out (room setting `timer_closes_writing`) ------------------------------------
+
+def _expired_room(phase: str, *, closes: bool = True, add_after_write: bool = False) -> RoomFacts:
+    return RoomFacts(phase=phase, idea_count=0, now=1000.0, timer=Timer().start(60, 900.0),
+                     settings=RoomSettings(timer_closes_writing=closes, add_after_write=add_after_write,
+                                           roadmap="everyone"))
+
+
+@pytest.mark.parametrize("phase, command", [(p, c) for p, c in sorted(PARTICIPANT_MAY) if c not in LEAVING])
+def test_a_timer_that_ran_out_closes_only_writing_during_write(phase: str, command: str) -> None:
+    actor = Actor("p", "tag", "participant")
+    refused = phase_check(_expired_room(phase), command, actor)
+    assert (refused.code if refused else None) == ("timer.expired" if phase == "write" else None)
+    assert phase_check(_expired_room(phase, closes=False), command, actor) is None  # the setting off: never
+    assert phase_check(_expired_room(phase), command, Actor("f", "tag-f", "facilitator")) is None  # facilitators write on
+
+
+def test_adding_after_writing_is_not_closed_by_a_timer_of_the_later_phase() -> None:
+    actor = Actor("p", "tag", "participant")
+    assert phase_check(_expired_room("group", add_after_write=True), "idea.add", actor) is None
+    assert phase_check(_expired_room("roadmap"), "action.add", actor) is None
+
+
+def test_closed_by_timer_names_writing_in_write_only() -> None:
+    assert {(p, c) for p in PHASES for c in COMMAND_TYPES if closed_by_timer(p, c)} == {("write", c) for c in WRITING}
