@@ -18,7 +18,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 
-from . import limits
 from .errors import Rejection
 
 SUGGESTION_MAX = 60  # characters of the first idea used as a cluster's suggested title
@@ -264,8 +263,6 @@ def move_cluster(layout: Layout, cluster: str, before: str | None, prompt: str |
 
 def _groupable(layout: Layout, ideas: list[str]) -> Rejection | None:
     if len(set(ideas)) != len(ideas):
-        return Rejection("grouping.invalid")
-    if len(ideas) > limits.IDEAS_PER_GROUPING:
         return Rejection("grouping.invalid")
     if any(i not in layout.ideas or i in layout.hidden for i in ideas):
         return Rejection("idea.not_found")

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal, Union
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from .errors import Rejection
+from .limits import IDEAS_PER_GROUPING
 
 VERSION = 1
 
@@ -160,7 +161,7 @@ class ParticipantRole(_Command):
 
 # -- grouping (see `grouping`) -------------------------------------------------------
 
-IdeaIds = Annotated[list[EntityId], Field(max_length=100)]
+IdeaIds = Annotated[list[EntityId], Field(max_length=IDEAS_PER_GROUPING)]  # the one check of this limit
 
 
 class ClusterCreate(_Command):
@@ -176,7 +177,7 @@ class IdeasMove(_Command):
     """Put ideas into a cluster, or out of any (`cluster` null), optionally before another idea."""
 
     type: Literal["ideas.move"]
-    ideas: Annotated[list[EntityId], Field(min_length=1, max_length=100)]
+    ideas: Annotated[list[EntityId], Field(min_length=1, max_length=IDEAS_PER_GROUPING)]
     cluster: EntityId | None = None
     prompt: EntityId | None = None  # with no cluster: the prompt to go to (default: where each idea is)
     before: EntityId | None = None  # an idea of the destination; default: at the end

@@ -3,8 +3,8 @@
 Standard competition ranking ("1, 2, 2, 4"): an item's rank is one more than the number
 of items with strictly more dots, so a tie is never broken by an arbitrary order that a
 room might read as a decision. Within a tie, items keep the board's order (prompt, then
-position), which only decides what is printed first. `static/js/state.js` has the twin
-used by pages; exports use this one.
+position), which only decides what is printed first. `ranking` in `static/js/state-later.js`
+is the twin used by pages; exports use this one.
 """
 
 from __future__ import annotations

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
+from app import limits
 from tests.conftest import Room, Socket
 from tests.test_facilitation import expect_error, expect_ok
 
@@ -345,3 +346,9 @@ def test_a_lowered_cap_returns_the_newest_dots_beyond_it(vote_board: Board) -> N
     assert lowered["votes_returned"] is True and lowered["settings"]["vote_cap"] == 1
     assert snapshot(b.alice)["votes"]["mine"] == {b.cluster: 1, b.ideas[2]: 1}
     assert snapshot(b.bob)["votes"]["mine"] == {b.cluster: 1}
+
+
+def test_more_ideas_than_one_grouping_may_move_are_refused_as_the_frame_is_read(board: Board) -> None:
+    too_many = [f"x{n:07d}" for n in range(limits.IDEAS_PER_GROUPING + 1)]
+    assert expect_error(board.alice, "ideas.move", ideas=too_many).startswith("protocol.")
+    assert expect_error(board.alice, "ideas.move", ideas=too_many[1:]) == "idea.not_found"  # the limit itself passes

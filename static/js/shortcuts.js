@@ -7,10 +7,10 @@
  * the tab order.
  */
 
-/** @typedef {"new" | "next" | "previous" | "help"} Shortcut */
+/** @typedef {"new" | "next" | "previous" | "group" | "help"} Shortcut */
 
 /** The one table of keys, read by the handler here and by the help dialog's tests. @type {Record<string, Shortcut>} */
-export const KEYS = { n: "new", j: "next", k: "previous", "?": "help" };
+export const KEYS = { n: "new", j: "next", k: "previous", g: "group", "?": "help" };
 
 /** Field types in which a letter is text, not a command. */
 const TEXT_INPUTS = new Set(["text", "search", "email", "number", "password", "tel", "url", "date", "time"]);
@@ -49,6 +49,7 @@ export function setUpShortcuts(board, dialog, opener) {
     event.preventDefault();
     if (shortcut === "help") openHelp();
     else if (shortcut === "new") focusComposer(board);
+    else if (shortcut === "group") document.getElementById("group-status")?.focus(); // the bar, last in the page
     else focusIdea(board, shortcut === "next" ? 1 : -1);
   });
 }

@@ -18,7 +18,7 @@ from playwright.sync_api import Page, expect
 
 from tests.support.server import Server
 
-from .conftest import Session, open_workshop
+from .conftest import Session, join_workshop, open_workshop
 from .test_facilitation import card, go_to
 
 pytestmark = pytest.mark.browser
@@ -207,3 +207,35 @@ def test_the_help_dialog_takes_the_focus_and_gives_it_back(keyboard: Page) -> No
     expect(dialog).to_be_visible()
     press(keyboard, "Escape")
     expect(keyboard.locator("#shortcuts-open")).to_be_focused()
+
+
+def test_g_takes_the_keyboard_from_a_big_board_to_the_grouping_bar(server: Server, session: Session) -> None:
+    """The bar comes last in the page, after every card: on a wall of 30 ideas "Regrouper" is
+    some 60 Tab stops from the last checkbox; "g", then Tab, reach it (audit of issue 4, gap 4)."""
+    facilitator = open_workshop(server, session, "Un grand mur")
+    go_to(facilitator, "Écriture")
+    texts = [f"Idée numéro {n}" for n in range(1, 31)]
+    for text in texts:
+        facilitator.get_by_role("textbox", name=re.compile("^Nouvelle idée")).fill(text)
+        facilitator.get_by_role("button", name="Ajouter", exact=True).click()
+    expect(facilitator.locator("#board li.idea:not(.pending)")).to_have_count(30)
+    page = join_workshop(facilitator, session, "Alex")
+    go_to(facilitator, "Partage et regroupement")
+    expect(page.locator("#board li.idea")).to_have_count(30)
+    press(page, "g")  # nothing ticked yet: the line that says what to do
+    expect(page.locator("#group-status")).to_be_focused()
+    expect(page.locator("#group-status")).to_have_text("Sélectionnez des idées pour les regrouper.")
+    press(page, "k")  # back up to the last idea, and tick it
+    last = card(page, texts[-1])
+    expect(last).to_be_focused()
+    tab_to(page, r"^input .*", limit=3)
+    press(page, "Space")
+    expect(last.get_by_role("checkbox")).to_be_checked()
+    press(page, "g")
+    expect(page.locator("#group-status")).to_be_focused()
+    press(page, "Tab")
+    expect(page.get_by_role("button", name="Regrouper", exact=True)).to_be_focused()
+    press(page, "Enter")
+    for who in (page, facilitator):
+        expect(who.locator("#board section.cluster li.idea")).to_have_count(1)
+        expect(who.locator("#board section.cluster")).to_contain_text(texts[-1])
