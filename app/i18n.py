@@ -65,7 +65,7 @@ FACILITATOR_ONLY = ("js.prompt.rename", "js.prompt.rename_label", "js.prompt.del
                     "js.prompt.delete_question_empty", "js.prompt.delete_confirm", "js.prompt.add",
                     "js.prompt.add_label", "js.prompt.the_prompt", "js.presence.promote", "js.presence.demote",
                     "js.presence.remove", "js.presence.remove_question", "js.presence.remove_confirm",
-                    "js.idea.hide", "js.idea.show", "js.done.count", "js.share.regenerated",
+                    "js.idea.hide", "js.idea.show", "js.done.count", "js.share.regenerated", "js.people.",
                     "error.timer.not_running", "error.prompt.too_many", "error.prompt.last", "error.participant.")
 # The strings of the views a room fetches when it gets there (static/js/lazy.js): they come once,
 # with the first of those views, from `later_messages` (the same for everyone), not in every room

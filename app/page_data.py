@@ -1,5 +1,5 @@
-"""The JSON a room page fetches beside its socket: near-duplicate hints, and the strings of
-the views that come later. Thin, like `routes`, whose helpers it uses."""
+"""The JSON a room page fetches beside its socket: near-duplicate hints, the people of the room
+(facilitators), and the strings of the views that come later. Thin, like `routes`, whose helpers it uses."""
 
 from __future__ import annotations
 
@@ -23,6 +23,16 @@ async def similar_ideas(request: Request) -> Response:
                         headers={"cache-control": "no-store"})
 
 
+async def people(request: Request) -> Response:
+    """Everyone in the room, online or not, with the tag of their ideas: facilitators only."""
+    room_id = request.path_params["room_id"]
+    who = await identity_of(request, room_id)
+    listed = await essaim_of(request).service.people(who) if who else None
+    if listed is None:
+        return JSONResponse({"error": "auth.forbidden"}, status_code=403)
+    return JSONResponse({"people": listed}, headers={"cache-control": "no-store"})
+
+
 async def later_messages(request: Request) -> Response:
     """The strings of a room's later views (i18n.LATER_VIEWS), which static/js/lazy.js fetches
     with the first of them instead of every room page carrying them: the same for everyone, in the
@@ -35,5 +45,6 @@ async def later_messages(request: Request) -> Response:
 
 ROUTES = [
     Route("/rooms/{room_id}/similar.json", similar_ideas, methods=["GET"]),
+    Route("/rooms/{room_id}/people.json", people, methods=["GET"]),
     Route("/messages/later.json", later_messages, methods=["GET"]),
 ]

@@ -166,6 +166,19 @@ class Service:
                             grant.facilitator_version)
         return await self._read(run)
 
+    async def people(self, who: Identity) -> list[dict[str, Any]] | None:
+        """Everyone still in the room, online or not, for its facilitators (None for anyone else):
+        removing or appointing someone who closed their tab, and `author`, the tag their ideas
+        carry, so that a facilitator may see who wrote what without the room seeing it."""
+        def run(conn: Connection) -> list[dict[str, Any]] | None:
+            room, me = store.room(conn, who.room_id), store.participant(conn, who.room_id, who.participant_id)
+            if room is None or me is None or me.removed or me.role != "facilitator":
+                return None
+            return [{"id": p.public_id, "name": p.name, "role": p.role, "creator": bool(p.creator),
+                     "author": auth.author_tag(room.author_key, p.id)}
+                    for p in store.participants(conn, room.id) if not p.removed]
+        return await self._read(run)
+
     # -- commands ------------------------------------------------------------------------
 
     async def execute(self, who: Identity, command: Command) -> Outcome:

@@ -261,6 +261,40 @@ def test_a_removed_participant_is_really_out(client: TestClient) -> None:
         s.close()
 
 
+def test_facilitators_list_everyone_and_remove_or_appoint_people_who_are_offline(private_room: Room) -> None:
+    """Someone who wrote something abusive and closed the tab can still be removed; facilitators may
+    see who wrote an idea (people.json: the tag their ideas carry), the room never does."""
+    room, client = private_room, private_room.client
+    facilitator = room.connect(room.facilitator_token)
+    expect_ok(facilitator, "room.phase", phase="write")
+    token, helper_token = room.join("Perturbateur"), room.join("Aide")
+    gone = room.connect(token)
+    idea = expect_ok(gone, "idea.add", prompt=prompt_of(gone), text="propos abusif")
+    me = gone.first["me"]
+    gone.close()
+    helper = room.connect(helper_token)
+    helper_id = helper.first["me"]["id"]
+    helper.close()  # offline too
+
+    def listed(token: str) -> Any:
+        return client.get(f"/rooms/{room.id}/people.json", headers={"authorization": f"Bearer {token}"})
+    assert listed(helper_token).status_code == 403  # participants never get it
+    people = {p["id"]: p for p in listed(room.facilitator_token).json()["people"]}
+    assert people[me["id"]] == {"id": me["id"], "name": "Perturbateur", "role": "participant", "creator": False,
+                                "author": me["author"]}
+    assert people[me["id"]]["author"] == idea["author"]  # who wrote it, for the facilitators' eyes
+    assert sum(p["creator"] for p in people.values()) == 1 and len(people) == 3
+    expect_ok(facilitator, "participant.remove", participant=me["id"])
+    expect_ok(facilitator, "participant.role", participant=helper_id, role="facilitator")
+    with pytest.raises(WebSocketDisconnect) as refused:  # cannot come back with the same identity
+        room.connect(token)
+    assert refused.value.code in (1008, 403)  # refused at the handshake
+    people = {p["id"]: p for p in listed(room.facilitator_token).json()["people"]}
+    assert me["id"] not in people and people[helper_id]["role"] == "facilitator"
+    assert listed(helper_token).status_code == 200  # a facilitator now
+    facilitator.close()
+
+
 def test_a_co_facilitator_gets_facilitator_rights_and_view(private_room: Room) -> None:
     facilitator = private_room.connect(private_room.facilitator_token)
     alice = private_room.connect(private_room.join("Alice"))

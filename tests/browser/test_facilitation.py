@@ -575,6 +575,38 @@ def test_writing_closes_when_the_timer_runs_out(server: Server, session: Session
     page.context.close()
 
 
+def test_someone_offline_can_be_found_by_their_idea_and_removed(server: Server, session: Session) -> None:
+    """The list of everyone, for facilitators: who wrote an idea, and the tools on people who closed their page."""
+    room = server.post("/api/rooms", {"title": "Atelier modéré", "template": "remue-meninges", "phase": "write"})
+    prompt = prompt_ids(server, room)[0]
+    token = server.post(f"/api/rooms/{room['id']}/participants", {"name": "Troll"})["token"]
+    run_commands(server, room["id"], token, [
+        {"type": "idea.add", "op_id": "troll-idea-1", "prompt": prompt, "text": "Propos injurieux", "colour": "yellow"}])
+    page = session.page()
+    page.goto(room["facilitator_url"])
+    page.wait_for_url(f"{server.url}/rooms/{room['id']}")
+    expect(card(page, "Propos injurieux")).to_be_visible()
+    expect(card(page, "Propos injurieux")).not_to_contain_text("Troll")  # no pseudonyms on ideas
+    expect(page.locator("#presence-list")).not_to_contain_text("Troll")  # not online
+    page.get_by_text("Toutes les personnes de l’atelier").click()
+    page.get_by_label("Chercher un pseudonyme ou les mots d’une idée").fill("injurieux")
+    person = page.locator("#people-list > li")
+    expect(person).to_have_count(1)
+    expect(person).to_contain_text("Troll · hors ligne")
+    expect(person.locator("details")).to_have_attribute("open", "")  # the idea found, under its author
+    expect(person).to_contain_text("Propos injurieux")
+    person.get_by_role("button", name="Retirer Troll").click()
+    person.get_by_role("button", name="Oui, retirer").click()
+    expect(page.locator("#people-status")).to_have_text("Personne ne correspond à cette recherche.")
+    with pytest.raises(Exception):  # their token is refused from now on
+        with connect(f"{server.ws_url}/rooms/{room['id']}/ws", origin=server.origin,
+                     additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=10) as socket:
+            socket.send(json.dumps({"type": "hello", "v": 1, "since": None}))
+            socket.recv(timeout=10)
+    expect(card(page, "Propos injurieux")).to_be_visible()  # their idea stays unless deleted
+    page.context.close()
+
+
 def test_nothing_left_for_another_origin(session: Session, server: Server) -> None:
     assert session.log.foreign_requests({server.url}) == []
     assert session.log.page_errors == []

@@ -1,11 +1,12 @@
 // @ts-check
 /**
  * The facilitator's controls: phases (any one, forward or back, no
- * confirmation), the room's settings (applied at once), the timer, and how
- * many people said "J'ai fini". The markup is in room.html; this draws state
- * into it and turns clicks into commands.
+ * confirmation), the room's settings (applied at once), the timer, how
+ * many people said "J'ai fini", and everyone in the room, online or not, with
+ * what each wrote. The markup is in room.html; this draws state into it and
+ * turns clicks into commands.
  */
-import { byId } from "../dom.js";
+import { byId, h } from "../dom.js";
 import { t } from "../i18n.js";
 import { doneOf } from "../state.js";
 
@@ -13,6 +14,10 @@ import { doneOf } from "../state.js";
 /** @typedef {(command: {type: string, [key: string]: unknown}) => void} Send */
 
 const MAX_MINUTES = 120;
+/** After someone came or went, the list of everyone is fetched again this much later (names may be new). */
+const REFETCH_MS = 1000;
+
+/** @typedef {{id: string, name: string, role: string, creator: boolean, author: string}} Person */
 
 export class FacilitationPanel {
   /** @param {Send} send */
@@ -20,6 +25,7 @@ export class FacilitationPanel {
     this.send = send;
     this.root = byId("facilitation");
     /** @type {State | null} */ this.state = null;
+    this.people = new PeoplePanel(send);
     byId("phase-bar").addEventListener("click", (event) => {
       const button = /** @type {HTMLElement} */ (event.target).closest("button[data-phase]");
       if (!(button instanceof HTMLElement) || !this.state) return;
@@ -99,9 +105,155 @@ export class FacilitationPanel {
     if (hadFocus) (pause.hidden ? resume : pause).focus(); // the same place, its other face
   }
 
-  /** @param {State} state */
+  /** Also when someone comes, goes, is removed or changes role (room.js). @param {State} state */
   drawDone(state) {
     const { done, of } = doneOf(state);
     byId("done-count").textContent = t("js.done.count", { done, present: of });
+    this.people.draw(state);
   }
+}
+
+/**
+ * Everyone still in the room, online or not (`GET /rooms/{id}/people.json`, facilitators only),
+ * fetched when the facilitator opens the list: someone who posted something abusive and closed
+ * their tab can still be removed, or appointed. Each person comes with the ideas they wrote (the
+ * `author` tag their ideas carry), so the facilitator can see who wrote what, and find it by a
+ * word of the idea, while the room never sees pseudonyms on ideas unless the room shows them.
+ */
+export class PeoplePanel {
+  /** @param {Send} send */
+  constructor(send) {
+    this.send = send;
+    this.box = /** @type {HTMLDetailsElement} */ (byId("people"));
+    this.list = byId("people-list");
+    this.filter = /** @type {HTMLInputElement} */ (byId("people-filter"));
+    this.status = byId("people-status");
+    /** @type {Person[] | null} */ this.everyone = null;
+    /** @type {State | null} */ this.state = null;
+    /** The person whose removal waits for a "yes". @type {string | null} */ this.confirming = null;
+    /** Removed from this page since the list came. */ this.gone = new Set();
+    /** Who was present when the list was fetched. */ this.fetchedFor = "";
+    /** @type {ReturnType<typeof setTimeout> | undefined} */ this.later = undefined;
+    this.box.addEventListener("toggle", () => {
+      if (this.box.open) this.fetch();
+    });
+    this.filter.addEventListener("input", () => this.render());
+    this.list.addEventListener("click", (event) => this.onClick(event));
+  }
+
+  /** @param {State} state */
+  draw(state) {
+    this.state = state;
+    if (!this.box.open) return;
+    if (presentKey(state) !== this.fetchedFor) {
+      clearTimeout(this.later);
+      this.later = setTimeout(() => this.fetch(), REFETCH_MS);
+    }
+    this.render();
+  }
+
+  async fetch() {
+    const state = this.state;
+    if (!state) return;
+    this.fetchedFor = presentKey(state);
+    if (!this.everyone) this.status.textContent = t("js.people.loading");
+    try {
+      const response = await fetch(`/rooms/${encodeURIComponent(state.room.id)}/people.json`,
+        { credentials: "same-origin", cache: "no-store" });
+      if (!response.ok) throw new Error(`people.json: ${response.status}`);
+      this.everyone = /** @type {{people: Person[]}} */ (await response.json()).people;
+      this.gone.clear();
+    } catch {
+      this.everyone = null;
+      this.list.replaceChildren();
+      this.status.textContent = t("js.people.failed");
+      return;
+    }
+    this.render();
+  }
+
+  render() {
+    const state = this.state;
+    if (!state || !this.everyone) return;
+    const focused = document.activeElement instanceof HTMLElement && this.list.contains(document.activeElement)
+      ? { action: document.activeElement.dataset.action ?? "", id: document.activeElement.dataset.id ?? "" } : null;
+    const words = this.filter.value.trim().toLocaleLowerCase();
+    const rows = this.everyone
+      .filter((person) => person.id !== state.me.id && !this.gone.has(person.id))
+      .map((person) => ({ person, ideas: [...state.ideas.values()].filter((idea) => idea.author === person.author) }))
+      .map((row) => ({ ...row, found: Boolean(words) && row.ideas.some((idea) => idea.text.toLocaleLowerCase().includes(words)) }))
+      .filter((row) => !words || row.found || row.person.name.toLocaleLowerCase().includes(words))
+      .sort((a, b) => a.person.name.localeCompare(b.person.name));
+    this.list.replaceChildren(...rows.map((row) => this.item(state, row.person, row.ideas, row.found)));
+    this.status.textContent = rows.length ? t("js.people.shown", { count: rows.length }) : t("js.people.none");
+    if (focused) {
+      const same = `button[data-action="${focused.action}"][data-id="${CSS.escape(focused.id)}"]`;
+      /** @type {HTMLElement | null} */ (this.list.querySelector(same)
+        ?? this.list.querySelector(`li[data-id="${CSS.escape(focused.id)}"] button`))?.focus();
+    }
+  }
+
+  /**
+   * One person: name, role, online or not, their ideas (open when the search found one), their tools.
+   * @param {State} state @param {Person} person @param {import("../state.js").Idea[]} ideas @param {boolean} found
+   */
+  item(state, person, ideas, found) {
+    const { id, name } = person;
+    const role = state.roles.get(id) ?? person.role;
+    const line = h("p", { class: "person-name" }, [
+      name,
+      role === "facilitator" ? h("span", { class: "badge" }, [t(person.creator ? "role.creator" : "role.facilitator")]) : null,
+      ` · ${t(state.present.has(id) ? "js.people.online" : "js.people.offline")}`,
+    ]);
+    const written = ideas.length ? h("details", { class: "people-ideas", open: found }, [
+      h("summary", {}, [t("js.people.ideas", { count: ideas.length })]),
+      h("ul", {}, ideas.map((idea) => h("li", {}, [idea.text]))),
+    ]) : h("p", { class: "hint" }, [t("js.people.ideas", { count: 0 })]);
+    return h("li", { dataset: { id } }, [line, written, this.tools(id, name, role, person.creator)]);
+  }
+
+  /** Who may be removed or appointed: as in the list of who is here (moderation.js). @param {string} id @param {string} name @param {string} role @param {boolean} creator */
+  tools(id, name, role, creator) {
+    /** @param {string} action @param {string} label @param {string} [kind] @param {string} [hidden] */
+    const button = (action, label, kind = "", hidden = ` : ${name}`) => h("button",
+      { type: "button", class: `button small ${kind}`, dataset: { action, id } },
+      [label, hidden ? h("span", { class: "visually-hidden" }, [hidden]) : null]);
+    if (creator) return null; // the server refuses to remove or demote the room's creator
+    if (role === "facilitator") return h("div", { class: "person-tools" }, [button("demote", t("js.presence.demote"))]);
+    if (this.confirming === id) {
+      return h("div", { class: "person-tools" }, [
+        h("p", { class: "confirm-text" }, [t("js.presence.remove_question", { name })]),
+        button("remove-yes", t("js.presence.remove_confirm"), "danger", ""),
+        button("remove-no", t("js.idea.cancel"), "", ""),
+      ]);
+    }
+    return h("div", { class: "person-tools" }, [
+      button("promote", t("js.presence.promote")), button("remove", t("js.presence.remove"), "danger", ` ${name}`)]);
+  }
+
+  /** @param {Event} event */
+  onClick(event) {
+    const pressed = /** @type {HTMLElement} */ (event.target).closest("button[data-action]");
+    if (!(pressed instanceof HTMLElement)) return;
+    const id = pressed.dataset.id ?? "";
+    const action = pressed.dataset.action;
+    if (action === "promote" || action === "demote") {
+      this.send({ type: "participant.role", participant: id, role: action === "promote" ? "facilitator" : "participant" });
+      return;
+    }
+    if (action === "remove-yes") {
+      this.send({ type: "participant.remove", participant: id });
+      this.gone.add(id);
+    }
+    this.confirming = action === "remove" ? id : null;
+    this.render();
+    if (action === "remove") /** @type {HTMLElement | null} */ (this.list.querySelector(`[data-action="remove-yes"][data-id="${CSS.escape(id)}"]`))?.focus();
+    else if (action === "remove-no") /** @type {HTMLElement | null} */ (this.list.querySelector(`[data-action="remove"][data-id="${CSS.escape(id)}"]`))?.focus();
+    else if (action === "remove-yes") this.filter.focus();
+  }
+}
+
+/** Who is here, as one string: when it changes, the list of everyone may have new names. @param {State} state */
+function presentKey(state) {
+  return [...state.present.keys()].sort().join(" ");
 }
