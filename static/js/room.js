@@ -238,6 +238,7 @@ function onChange(change, state, event) {
       return;
     case "prompt":
       board.reset(state);
+      drawGrouping(state);
       return;
     case "done":
       facilitation.get()?.drawDone(state);

@@ -49,7 +49,7 @@ export function setUpShortcuts(board, dialog, opener) {
     event.preventDefault();
     if (shortcut === "help") openHelp();
     else if (shortcut === "new") focusComposer(board);
-    else if (shortcut === "group") document.getElementById("group-status")?.focus(); // the bar, last in the page
+    else if (shortcut === "group") document.getElementById("group-status")?.focus();
     else focusIdea(board, shortcut === "next" ? 1 : -1);
   });
 }

@@ -142,10 +142,90 @@ def test_a_mouse_drags_an_idea_into_a_cluster(facilitator: Page, phone: Page, la
     no_axe_violations(facilitator, phone, laptop)
 
 
+def texts_in(box) -> list[str]:
+    return [t.strip() for t in box.locator("li.idea .idea-text").all_inner_texts()]
+
+
+def test_every_grouping_button_and_the_others_see_it(facilitator: Page, phone: Page, laptop: Page) -> None:
+    """Move up and down, take out, move to another question, merge, dissolve and undo, with
+    the bar's and the clusters' buttons; the board ends as it began (the vote below needs it)."""
+    bar = laptop.locator("#group-bar")
+    fetes = IDEAS[:3] + [IDEAS[4]]
+    expect(cluster(phone, "Des fêtes").locator("li.idea")).to_have_count(4)
+    assert texts_in(cluster(phone, "Des fêtes")) == fetes
+    # an idea down, then up again, within its cluster
+    card(laptop, IDEAS[0]).get_by_role("checkbox").check()
+    bar.get_by_role("button", name="Descendre").click()
+    expect(cluster(phone, "Des fêtes").locator("li.idea").nth(1)).to_contain_text(IDEAS[0])
+    bar.get_by_role("button", name="Monter").click()
+    expect(cluster(phone, "Des fêtes").locator("li.idea").nth(0)).to_contain_text(IDEAS[0])
+    bar.get_by_role("button", name="Tout désélectionner").click()
+    # a cluster down, then up again, among the clusters of its question
+    cluster(laptop, "Des fêtes").get_by_role("button", name="Descendre").click()
+    expect(phone.locator("#board section.cluster").nth(0)).to_contain_text(IDEAS[3])
+    cluster(laptop, "Des fêtes").get_by_role("button", name="Monter").click()
+    expect(phone.locator("#board section.cluster").nth(0)).to_contain_text("Des fêtes")
+    # out of its cluster, to another question, and back into the cluster
+    card(laptop, IDEAS[4]).get_by_role("checkbox").check()
+    bar.get_by_role("button", name="Sortir du regroupement").click()
+    expect(phone.locator("#board section.cluster li.idea").filter(has_text=IDEAS[4])).to_have_count(0)
+    expect(cluster(phone, "Des fêtes").locator("li.idea")).to_have_count(3)
+    facilitator.get_by_role("textbox", name="Ajouter une question").fill("Et ensuite ?")
+    facilitator.get_by_role("button", name="Ajouter la question").click()
+    expect(laptop.get_by_label("Déplacer vers la question")).to_be_visible()  # only with two questions
+    card(laptop, IDEAS[4]).get_by_role("checkbox").check()
+    laptop.get_by_label("Déplacer vers la question").select_option(label="Et ensuite ?")
+    bar.get_by_role("button", name="Déplacer", exact=True).click()
+    for page in (phone, facilitator):
+        expect(page.locator("#board section.prompt").nth(1).locator("li.idea")).to_have_text(re.compile(IDEAS[4]))
+    card(laptop, IDEAS[4]).get_by_role("checkbox").check()
+    laptop.get_by_label("Ajouter à").select_option(label="Des fêtes")
+    bar.get_by_role("button", name="Ajouter", exact=True).click()
+    expect(cluster(phone, "Des fêtes").locator("li.idea")).to_have_count(4)
+    expect(phone.locator("#board section.prompt").nth(1).locator("li.idea")).to_have_count(0)
+    # merge one cluster into the other, then make it again
+    cluster(laptop, IDEAS[3]).get_by_role("button", name="Fusionner avec…").click()
+    laptop.get_by_label("Fusionner dans le regroupement").select_option(label="Des fêtes")
+    laptop.get_by_role("button", name="Fusionner", exact=True).click()
+    for page in (phone, facilitator):
+        expect(cluster(page, "Des fêtes").locator("li.idea")).to_have_count(5)
+        expect(page.locator("#board section.cluster")).to_have_count(1)
+    card(laptop, IDEAS[3]).get_by_role("checkbox").check()
+    bar.get_by_role("button", name="Regrouper", exact=True).click()
+    expect(laptop.locator("#announcer")).to_contain_text(f"Enregistré : le regroupement « {IDEAS[3]} » a 1 idée.")
+    expect(cluster(phone, IDEAS[3]).locator("li.idea")).to_have_count(1)
+    # dissolve it, then undo: it comes back, where it was, for everyone
+    cluster(laptop, IDEAS[3]).get_by_role("button", name="Défaire le regroupement").click()
+    expect(phone.locator("#board section.cluster")).to_have_count(1)
+    expect(card(phone, IDEAS[3])).to_be_visible()
+    bar.get_by_role("button", name="Annuler ma dernière action").click()
+    for page in (phone, facilitator):
+        expect(page.locator("#board section.cluster")).to_have_count(2)
+        expect(cluster(page, IDEAS[3]).locator("li.idea")).to_have_count(1)
+        assert texts_in(cluster(page, "Des fêtes")) == fetes
+    no_axe_violations(laptop)
+
+
 def test_dots_within_the_budget_and_hidden_totals(facilitator: Page, phone: Page, laptop: Page) -> None:
     go_to(facilitator, "Vote")
     expect(phone.locator("#vote-status")).to_contain_text("Il vous reste 5 gommettes sur 5.")
     fetes = cluster(phone, "Des fêtes")
+    # the facilitator's vote settings reach every page at once (no dot placed yet: none goes back)
+    settings = facilitator.locator("#vote-settings")
+    settings.get_by_label("Gommettes par personne").fill("6")
+    settings.get_by_label("Gommettes au plus sur un même élément").fill("2")
+    settings.get_by_label("Gommettes au plus sur un même élément").press("Tab")
+    expect(phone.locator("#vote-status")).to_contain_text("Il vous reste 6 gommettes sur 6.")
+    expect(fetes.locator(".dot-count")).to_have_text("0 gommette sur 2")
+    settings.get_by_label("Gommettes par personne").fill("5")
+    settings.get_by_label("Gommettes au plus sur un même élément").fill("3")
+    settings.get_by_label("Gommettes au plus sur un même élément").press("Tab")
+    expect(laptop.locator("#vote-status")).to_contain_text("Il vous reste 5 gommettes sur 5.")
+    expect(fetes.locator(".dot-count")).to_have_text("0 gommette sur 3")
+    settings.get_by_role("radio", name="visibles en direct").check()
+    expect(phone.locator("#vote-status")).not_to_contain_text("Les résultats seront montrés à la fin du vote.")
+    settings.get_by_role("radio", name="cachés jusqu’à l’étape Résultats").check()
+    expect(phone.locator("#vote-status")).to_contain_text("Les résultats seront montrés à la fin du vote.")
     for n in range(3):
         fetes.get_by_role("button", name=re.compile("^Ajouter une gommette")).tap()
         expect(fetes.locator(".dot-count")).to_have_text(f"{n + 1} gommette{'s' if n else ''} sur 3")
@@ -182,8 +262,20 @@ def test_dots_within_the_budget_and_hidden_totals(facilitator: Page, phone: Page
     no_axe_violations(facilitator, phone, laptop)
 
 
-def test_results_are_ranked_with_ties_for_everyone(facilitator: Page, phone: Page, laptop: Page) -> None:
+def test_results_are_ranked_with_ties_for_everyone(facilitator: Page, phone: Page, laptop: Page,
+                                                   session: Session) -> None:
+    projector = session.context(storage_state=facilitator.context.storage_state()).new_page()
+    projector.goto(facilitator.url + "/screen")
+    expect(projector.locator("#screen-code")).not_to_be_empty()
     go_to(facilitator, "Résultats")
+    # the projected view ranks the same, ties as ties, each cluster with its ideas
+    ranked = projector.locator(".screen-result")
+    expect(ranked).to_have_count(2)
+    for n in range(2):
+        expect(ranked.nth(n).locator(".screen-result-rank")).to_have_text("Rang 1, ex æquo")
+        expect(ranked.nth(n).locator(".screen-result-votes")).to_have_text("3 gommettes en tout")
+    expect(ranked.filter(has_text="Des fêtes").locator(".screen-result-ideas")).to_contain_text(IDEAS[4])
+    expect(projector.locator(".screen-results")).to_contain_text("2 personnes ont voté.")
     for page in (facilitator, phone, laptop):
         results = page.locator("#results")
         expect(results.locator("li.result")).to_have_count(2)

@@ -66,7 +66,8 @@ export function drawClusterExtras(board, cluster, nodes) {
 /** @param {Board} board @param {string} item */
 export function dotKey(board, item) {
   const state = /** @type {State} */ (board.state);
-  return `${state.votes.mine.get(item) ?? 0}/${state.votes.totals?.get(item) ?? "-"}/${dotsLeft(state) > 0}`;
+  // Whatever the dots show: a cap lowered or the last dot placed redraws them too.
+  return `${state.votes.mine.get(item) ?? 0}/${state.votes.totals?.get(item) ?? "-"}/${capOf(state)}/${dotsLeft(state) > 0}`;
 }
 
 /**

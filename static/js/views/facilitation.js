@@ -87,7 +87,8 @@ export class FacilitationPanel {
     for (const node of document.querySelectorAll("#settings input, #vote-settings input")) {
       const input = /** @type {HTMLInputElement} */ (node);
       if (input.type === "checkbox") input.checked = Boolean(settings[input.name]);
-      else if (input.type === "number") input.value = String(settings[input.name] ?? "");
+      // Not the number being typed: another setting's event would undo the typing.
+      else if (input.type === "number") { if (input !== document.activeElement) input.value = String(settings[input.name] ?? ""); }
       else input.checked = settings[input.name] === input.value;
     }
   }
