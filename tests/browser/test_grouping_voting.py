@@ -206,6 +206,47 @@ def test_every_grouping_button_and_the_others_see_it(facilitator: Page, phone: P
     no_axe_violations(laptop)
 
 
+def drag(page: Page, text: str, onto, node) -> None:
+    """Drag the idea `text` by its handle with the mouse onto `onto`; `node` must be outlined."""
+    handle = card(page, text).locator(".drag-handle")
+    handle.hover()
+    page.mouse.down()
+    box = handle.bounding_box()
+    assert box
+    page.mouse.move(box["x"] + 30, box["y"] - 20, steps=4)  # past the threshold: a drag, not a tap
+    onto.hover(position={"x": 20, "y": 8})
+    onto.hover(position={"x": 26, "y": 10})
+    expect(node).to_have_class(re.compile("drop-target"))
+    page.mouse.up()
+
+
+def test_dragging_onto_an_idea_and_out_of_a_cluster(facilitator: Page, phone: Page, laptop: Page) -> None:
+    """The other drops of the issue: onto an idea in a cluster (it joins, before that idea), out of
+    a cluster (onto its question), onto a loose idea (a new cluster of both); then undo, three times."""
+    jeux = card(facilitator, IDEAS[3])
+    drag(facilitator, IDEAS[4], jeux.locator(".idea-text"), jeux)
+    expect(cluster(phone, IDEAS[3]).locator("li.idea")).to_have_count(2)
+    assert texts_in(cluster(phone, IDEAS[3])) == [IDEAS[4], IDEAS[3]]
+    first = facilitator.locator("#board section.prompt").nth(0)
+    drag(facilitator, IDEAS[4], first.locator("h2.prompt-title"), first)
+    expect(laptop.locator("#board section.cluster li.idea").filter(has_text=IDEAS[4])).to_have_count(0)
+    expect(card(laptop, IDEAS[4])).to_be_visible()
+    loose = card(facilitator, IDEAS[4])
+    drag(facilitator, IDEAS[3], loose.locator(".idea-text"), loose)
+    for page in (phone, laptop):
+        expect(cluster(page, IDEAS[4]).locator("li.idea")).to_have_count(2)  # titled after its first idea
+        expect(page.locator("#board section.cluster")).to_have_count(2)  # the emptied one is gone
+    undo = facilitator.locator("#group-bar").get_by_role("button", name="Annuler ma dernière action")
+    for jeux_count in (1, 2, 1):  # each undo takes back the latest drop not undone yet
+        undo.click()
+        expect(cluster(phone, IDEAS[3]).locator("li.idea")).to_have_count(jeux_count)
+        expect(phone.locator("#board section.cluster")).to_have_count(2)
+    for page in (phone, laptop, facilitator):
+        expect(cluster(page, IDEAS[3]).locator("li.idea")).to_have_count(1)
+        expect(cluster(page, "Des fêtes").locator("li.idea")).to_have_count(4)
+        assert texts_in(cluster(page, "Des fêtes")) == IDEAS[:3] + [IDEAS[4]]
+
+
 def test_dots_within_the_budget_and_hidden_totals(facilitator: Page, phone: Page, laptop: Page) -> None:
     go_to(facilitator, "Vote")
     expect(phone.locator("#vote-status")).to_contain_text("Il vous reste 5 gommettes sur 5.")
