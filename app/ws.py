@@ -15,7 +15,7 @@ from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from . import limits, protocol
 from .errors import Rejection, StorageError, described
 from .guards import Guards, Throttle, client_address, guards_of, refuse
-from .hub import Batch, Member
+from .hub import CLOSE_REMOVED, CLOSE_RESYNC, CLOSE_REVOKED, Batch, Member
 from .protocol import Done, Hello, Ping, SnapshotRequest, Sync, encode, error_frame
 from .service import Committed, Identity, Service
 from .web import Essaim, bearer_or_cookie
@@ -53,12 +53,25 @@ async def _room_socket(websocket: WebSocket, guards: Guards) -> None:
                     facilitator_version=who.facilitator_version)
     await essaim.hub.enter(room_id, member)
     try:
+        if (code := await _changed_meanwhile(websocket, essaim, room_id, who)) is not None:
+            await _close(websocket, code, "changed")
+            return
         await _serve(websocket, essaim.service, who, member)
     except WebSocketDisconnect:
         pass
     finally:
         guards.leave(room_id, who.participant_id)
         await essaim.hub.leave(room_id, member)
+
+
+async def _changed_meanwhile(websocket: WebSocket, essaim: Essaim, room_id: str, who: Identity) -> int | None:
+    """The close code, if this person was removed, their link revoked or their role changed after
+    `_authenticate` read them and before `hub.enter`: the hub told the sockets it had then, not this
+    one. Read again now that it hears everything: nothing can fall between."""
+    again = await _authenticate(websocket, essaim, room_id)
+    if again is None:
+        return CLOSE_REVOKED if who.facilitator_version is not None else CLOSE_REMOVED
+    return None if again.role == who.role else CLOSE_RESYNC  # its page comes back with the right view
 
 
 async def _authenticate(websocket: WebSocket, essaim: Essaim, room_id: str) -> Identity | None:

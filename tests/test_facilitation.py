@@ -13,7 +13,7 @@ from sqlalchemy import text
 from starlette.testclient import TestClient
 from starlette.websockets import WebSocketDisconnect
 
-from app import db, limits, migrations
+from app import db, limits, migrations, protocol
 from app.ratelimit import Limiter
 from app.ratelimit_redis import RedisLimiter, client_for
 from tests.conftest import OPEN_SOCKETS, ORIGIN, Room, Socket
@@ -357,6 +357,41 @@ def test_regenerating_the_facilitator_link_revokes_the_old_one(client: TestClien
     with pytest.raises(WebSocketDisconnect):
         with client.websocket_connect(f"/rooms/{room.id}/ws", headers={"origin": ORIGIN, "authorization": f"Bearer {old}"}):
             pass
+
+
+@pytest.mark.parametrize("change", ["remove", "regenerate", "appoint"])
+def test_what_changes_while_a_socket_enters_the_room_closes_it(client: TestClient, room: Room, change: str) -> None:
+    """A socket read (removed? which link? which role?) just before a removal, a regenerated link or a
+    new role, and entering the hub just after its control message, used to stay open with the old
+    rights: it is read again once in the hub (ws._changed_meanwhile)."""
+    essaim = client.app.state.essaim  # type: ignore[attr-defined]
+    facilitator = room.connect(room.facilitator_token)  # the room is live in the hub
+    token = room.facilitator_token if change == "regenerate" else room.join("Alice")
+    target = room.connect(token).first["me"]["id"] if change != "regenerate" else ""
+    OPEN_SOCKETS[-1].close()
+    entering, original = [], essaim.hub.enter
+
+    async def enter(room_id: str, member: Any) -> None:
+        if not entering:  # the change commits and is published between the read and the entry
+            entering.append(member.public_id)
+            if change == "regenerate":
+                await essaim.service.regenerate_facilitator_link(room_id)
+            else:
+                who = await essaim.service.identity(essaim.tokens.read(room.facilitator_token, room_id))
+                command = {"type": "participant.remove", "participant": target} if change == "remove" else {
+                    "type": "participant.role", "participant": target, "role": "facilitator"}
+                await essaim.service.execute(who, protocol.parse(json.dumps({**command, "op_id": "op-race-0001"})))
+        await original(room_id, member)
+    essaim.hub.enter = enter
+    with pytest.raises(WebSocketDisconnect) as closed:
+        late = room.connect(token)
+        while True:
+            late.receive()
+    assert closed.value.code == {"remove": 4003, "regenerate": 4001, "appoint": 1012}[change]
+    essaim.hub.enter = original
+    if change == "appoint":  # the page comes back, with a facilitator's view this time
+        assert room.connect(token).first["me"]["role"] == "facilitator"
+    facilitator.close()
 
 
 def test_projector_view_is_for_facilitators(client: TestClient, room: Room) -> None:
