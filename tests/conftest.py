@@ -1,4 +1,11 @@
-"""Shared fixtures: an app on a fresh data folder, and clients that speak the protocol."""
+"""Shared fixtures: an app on a fresh data folder, and clients that speak the protocol.
+
+Every websocket of a test (`Socket.receive`, and a bare `TestClient.websocket_connect` too)
+waits at most `RECEIVE_TIMEOUT_SECONDS` for a frame, then fails the test with `FrameTimeout`:
+Starlette's test session would otherwise wait forever for a frame that never comes, and the
+suite would hang instead of naming the test. That deadline is longer than any of the
+server's own (hello 10 s, send 20 s), so a test that waits for one still sees it.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +17,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from starlette.testclient import TestClient, WebSocketTestSession
+from starlette.types import Message
 from starlette.websockets import WebSocketDisconnect
 
 from app import settings as settings_module
@@ -19,6 +28,26 @@ from app.main import create_app
 
 ORIGIN = "http://testserver"
 _ops = itertools.count(1)
+RECEIVE_TIMEOUT_SECONDS = float(os.environ.get("ESSAIM_TEST_RECEIVE_TIMEOUT", "30"))
+
+
+class FrameTimeout(AssertionError):
+    """No frame came on a test's websocket within RECEIVE_TIMEOUT_SECONDS."""
+
+
+def _receive_within_deadline(self: WebSocketTestSession) -> Message:
+    """`WebSocketTestSession.receive`, bounded: the same stream (a private attribute of Starlette's
+    test session, hence tests/test_conftest.py), read under anyio's deadline."""
+    async def within() -> Message:
+        with anyio.fail_after(RECEIVE_TIMEOUT_SECONDS):
+            return await self._send_rx.receive()
+    try:
+        return self.portal.call(within)
+    except TimeoutError:
+        raise FrameTimeout(f"no websocket frame within {RECEIVE_TIMEOUT_SECONDS:g} s") from None
+
+
+WebSocketTestSession.receive = _receive_within_deadline  # type: ignore[method-assign]
 
 
 def make_settings(data_dir: Path, **extra: str) -> settings_module.Settings:
