@@ -290,6 +290,30 @@ def test_dots_within_the_budget_and_hidden_totals(facilitator: Page, phone: Page
     add.tap()
     expect(other.locator(".dot-count")).to_have_text("2 gommettes sur 3")
     expect(phone.get_by_role("alert")).to_have_count(0)  # nothing was ever refused
+    # a budget lowered during the vote asks first, and the voter hears that a dot came back
+    budget = settings.get_by_label("Gommettes par personne")
+    budget.fill("4")
+    budget.press("Tab")
+    lowering = facilitator.locator("#vote-lower")
+    expect(lowering).to_be_visible()
+    expect(lowering).to_contain_text("le remonter ensuite ne les replacera pas")
+    lowering.get_by_role("button", name="Garder le nombre actuel").click()
+    expect(lowering).to_be_hidden()
+    expect(budget).to_have_value("5")
+    expect(budget).to_be_focused()
+    expect(phone.locator("#vote-status")).to_contain_text("Il vous reste 0 gommette sur 5.")
+    budget.fill("4")
+    budget.press("Tab")
+    lowering.get_by_role("button", name="Baisser quand même").click()
+    expect(phone.locator("#vote-status")).to_contain_text("Il vous reste 0 gommette sur 4.")
+    expect(phone.locator("#announcer")).to_contain_text("1 de vos gommettes vous a été rendue")
+    expect(other.locator(".dot-count")).to_have_text("1 gommette sur 3")  # the newest dot went back
+    budget.fill("5")  # raising asks nothing, and gives nothing back by itself
+    budget.press("Tab")
+    expect(lowering).to_be_hidden()
+    expect(phone.locator("#vote-status")).to_contain_text("Il vous reste 1 gommette sur 5.")
+    add.tap()
+    expect(other.locator(".dot-count")).to_have_text("2 gommettes sur 3")
     # keyboard-only voter
     button = cluster(laptop, IDEAS[3]).get_by_role("button", name=re.compile("^Ajouter une gommette"))
     button.focus()

@@ -1,7 +1,8 @@
 // @ts-check
 /**
  * The facilitator's controls: phases (any one, forward or back, no
- * confirmation), the room's settings (applied at once), the timer, how
+ * confirmation), the room's settings (applied at once, but for a budget or
+ * cap lowered while dots are placed: see `asksFirst`), the timer, how
  * many people said "J'ai fini", and everyone in the room, online or not, with
  * what each wrote. The markup is in room.html; this draws state into it and
  * turns clicks into commands.
@@ -25,7 +26,17 @@ export class FacilitationPanel {
     this.send = send;
     this.root = byId("facilitation");
     /** @type {State | null} */ this.state = null;
+    /** The budget or cap field lowered, waiting for "Baisser quand même" (see `asksFirst`). @type {HTMLInputElement | null} */
+    this.lowering = null;
     this.people = new PeoplePanel(send);
+    byId("vote-lower-apply").addEventListener("click", () => {
+      const input = this.lowering;
+      this.lowering = null;
+      byId("vote-lower").hidden = true;
+      if (input?.checkValidity()) this.send({ type: "room.configure", [input.name]: Number(input.value) });
+      input?.focus();
+    });
+    byId("vote-lower-cancel").addEventListener("click", () => this.cancelLower());
     byId("phase-bar").addEventListener("click", (event) => {
       const button = /** @type {HTMLElement} */ (event.target).closest("button[data-phase]");
       if (!(button instanceof HTMLElement) || !this.state) return;
@@ -37,6 +48,7 @@ export class FacilitationPanel {
       if (input.type === "checkbox") this.send({ type: "room.configure", [input.name]: input.checked });
       else if (input.type === "radio" && input.checked) this.send({ type: "room.configure", [input.name]: input.value });
       else if (input.type === "number" && input.checkValidity() && input.value) {
+        if (this.asksFirst(input)) return;
         this.send({ type: "room.configure", [input.name]: Number(input.value) });
       }
     });
@@ -81,6 +93,31 @@ export class FacilitationPanel {
     }
   }
 
+  /**
+   * A budget or a cap lowered while someone holds dots gives the newest dots beyond it back at
+   * once, and raising it again does not put them back: ask first (the page knows who voted,
+   * not how many dots would go). Until the answer, the field keeps the number asked for.
+   * @param {HTMLInputElement} input @returns {boolean} whether the change waits for the answer
+   */
+  asksFirst(input) {
+    const settings = /** @type {Record<string, unknown>} */ (this.state?.room.settings ?? {});
+    const lower = (input.name === "vote_budget" || input.name === "vote_cap") && (this.state?.votes.voters ?? 0) > 0
+      && Number(input.value) < Number(settings[input.name]);
+    if (this.lowering && this.lowering !== input) this.cancelLower(false);
+    this.lowering = lower ? input : null;
+    byId("vote-lower").hidden = !lower;
+    return lower;
+  }
+
+  /** The lowered number stays as it was: the field shows the room's again. @param {boolean} [focus] back on it */
+  cancelLower(focus = true) {
+    const input = this.lowering;
+    this.lowering = null;
+    byId("vote-lower").hidden = true;
+    if (input && this.state) input.value = String(/** @type {Record<string, unknown>} */ (this.state.room.settings)[input.name] ?? "");
+    if (focus) input?.focus();
+  }
+
   /** @param {State} state */
   drawSettings(state) {
     const settings = /** @type {Record<string, unknown>} */ (state.room.settings);
@@ -88,7 +125,7 @@ export class FacilitationPanel {
       const input = /** @type {HTMLInputElement} */ (node);
       if (input.type === "checkbox") input.checked = Boolean(settings[input.name]);
       // Not the number being typed: another setting's event would undo the typing.
-      else if (input.type === "number") { if (input !== document.activeElement) input.value = String(settings[input.name] ?? ""); }
+      else if (input.type === "number") { if (input !== document.activeElement && input !== this.lowering) input.value = String(settings[input.name] ?? ""); }
       else input.checked = settings[input.name] === input.value;
     }
   }

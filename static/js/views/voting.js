@@ -4,6 +4,7 @@
  * ranked results once they are out (ties said as ties, the ideas of each
  * cluster listed). The placing itself is on each item (see board.js).
  */
+import { say } from "../announce.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
 import { dotsLeft, mayVote, talliesShown } from "../state.js";
@@ -18,6 +19,9 @@ export class VoteStatus {
     this.left = h("p", { class: "vote-left" });
     this.voters = h("p", { class: "vote-voters" });
     root.replaceChildren(this.left, this.voters);
+    /** The state last drawn, and my dots in it (see `draw`). @type {State | null} */
+    this.seen = null;
+    this.placed = 0;
   }
 
   /** @param {State} state */
@@ -26,6 +30,13 @@ export class VoteStatus {
     this.root.hidden = !open;
     if (!open) return;
     const left = dotsLeft(state);
+    // Fewer dots in a fresh snapshot than this page last showed: some came back (an item they
+    // were on went, or a lower budget or cap). A snapshot is what follows `votes_returned`;
+    // one's own "− Retirer" changes the same state and is said by room.js.
+    const placed = [...state.votes.mine.values()].reduce((sum, n) => sum + n, 0);
+    if (this.seen && state !== this.seen && placed < this.placed) say(t("js.vote.returned", { count: this.placed - placed }));
+    this.seen = state;
+    this.placed = placed;
     this.left.textContent = t("js.vote.left", { count: left, budget: state.room.settings.vote_budget });
     this.voters.textContent = t("js.vote.voters", { count: state.votes.voters })
       + (talliesShown(state) ? "" : ` ${t("js.vote.hidden")}`);
