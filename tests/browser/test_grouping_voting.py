@@ -247,6 +247,38 @@ def test_dragging_onto_an_idea_and_out_of_a_cluster(facilitator: Page, phone: Pa
         assert texts_in(cluster(page, "Des fêtes")) == IDEAS[:3] + [IDEAS[4]]
 
 
+
+def touch_drag(page: Page, text: str, onto) -> None:
+    """A finger on the handle, moved onto `onto`, lifted: touch events as a phone's screen sends them."""
+    start, end = card(page, text).locator(".drag-handle").bounding_box(), onto.bounding_box()
+    assert start and end
+    cdp = page.context.new_cdp_session(page)
+    points = [(start["x"] + start["width"] / 2, start["y"] + start["height"] / 2)]
+    target = (end["x"] + 20, end["y"] + end["height"] / 2)
+    points += [(points[0][0] + (target[0] - points[0][0]) * k / 8, points[0][1] + (target[1] - points[0][1]) * k / 8)
+               for k in range(1, 9)]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": points[0][0], "y": points[0][1]}]})
+    for x, y in points[1:]:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def test_a_finger_drags_an_idea_into_another_cluster(facilitator: Page, phone: Page, laptop: Page) -> None:
+    title = cluster(phone, IDEAS[3]).locator(".cluster-title")
+    title.scroll_into_view_if_needed()
+    touch_drag(phone, IDEAS[4], title)
+    for page in (laptop, facilitator):
+        expect(cluster(page, IDEAS[3]).locator("li.idea")).to_have_count(2)
+        expect(cluster(page, "Des fêtes").locator("li.idea")).to_have_count(3)
+    # A Playwright tap right after this CDP touch sequence did not click here (seen, not understood:
+    # the test's synthetic touches, or Chromium's gesture state); the mouse undoes.
+    phone.get_by_role("button", name="Annuler ma dernière action").click()
+    for page in (phone, laptop):
+        expect(cluster(page, "Des fêtes").locator("li.idea")).to_have_count(4)
+        expect(cluster(page, IDEAS[3]).locator("li.idea")).to_have_count(1)
+
+
 def test_dots_within_the_budget_and_hidden_totals(facilitator: Page, phone: Page, laptop: Page) -> None:
     go_to(facilitator, "Vote")
     expect(phone.locator("#vote-status")).to_contain_text("Il vous reste 5 gommettes sur 5.")
