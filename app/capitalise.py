@@ -16,6 +16,7 @@ from typing import Any
 from . import export, importer
 
 SOURCES_MAX = 10
+LABEL_MAX = importer.LABEL_MAX
 
 
 def normalised(title: str) -> str:
@@ -23,6 +24,38 @@ def normalised(title: str) -> str:
     folded = unicodedata.normalize("NFKD", title.casefold())
     letters = "".join(c for c in folded if not unicodedata.combining(c))
     return " ".join(letters.split()).rstrip(" ?!.:…").strip()
+
+
+def _short(value: str, room: int) -> str:
+    return value if len(value) <= room else value[:room - 1].rstrip() + "…"
+
+
+def local_day(epoch: float, lang: str) -> str:
+    """A workshop's day as its people write it: 28/11/2026 in French, 2026-11-28 otherwise."""
+    iso = export.day(epoch)
+    return f"{iso[8:]}/{iso[5:7]}/{iso[:4]}" if lang == "fr" else iso
+
+
+def labels(given: list[str], docs: list[importer.Document]) -> list[str]:
+    """Each group's label: the one given, else its workshop's title; two that read the same get
+    the workshop's date, then a number, so no two groups share a label (at most `LABEL_MAX`)."""
+    def date(doc: importer.Document) -> str:
+        return local_day(doc.room.created_at, doc.room.lang)
+    base = [_short(" ".join(g.split()) or " ".join(d.room.title.split()) or f"Groupe {n + 1}", LABEL_MAX)
+            for n, (g, d) in enumerate(zip(given, docs, strict=True))]
+    keys = [normalised(b) for b in base]
+    days = [date(d) for d in docs]
+    out = []
+    for n, b in enumerate(base):
+        twins = [m for m in range(len(base)) if keys[m] == keys[n]]
+        same_day = [m for m in twins if days[m] == days[n]]
+        if len(twins) == 1:
+            out.append(b)
+        elif len(same_day) == 1:  # the date tells them apart
+            out.append(f"{_short(b, LABEL_MAX - len(days[n]) - 3)} ({days[n]})")
+        else:  # the same title on the same day: numbered
+            out.append(f"{_short(b, LABEL_MAX - 5)} ({same_day.index(n) + 1})")
+    return out
 
 
 def merge(sources: list[tuple[str, bytes | str]], *, title: str, now: float) -> dict[str, Any] | list[importer.Problem]:
@@ -45,9 +78,9 @@ def merge(sources: list[tuple[str, bytes | str]], *, title: str, now: float) -> 
                  "created_at": now, "settings": {}},
         "prompts": [], "clusters": [], "ideas": [], "actions": [], "voters": 0, "sources": []}
     prompts: dict[str, str] = {}  # normalised title -> merged prompt id
-    for n, ((label, _raw), doc) in enumerate(zip(sources, parsed, strict=True)):
+    for n, (label, doc) in enumerate(zip(labels([g for g, _raw in sources], parsed), parsed, strict=True)):
         sid = f"s{n + 1}"
-        out["sources"].append({"id": sid, "label": label.strip()[:40] or f"Groupe {n + 1}", "title": doc.room.title,
+        out["sources"].append({"id": sid, "label": label, "title": doc.room.title,
                                "date": export.day(doc.room.created_at)})
         here: dict[str, str] = {}  # this document's prompt id -> merged prompt id
         for p in sorted(doc.prompts, key=lambda p: p.position):

@@ -10,7 +10,6 @@ import asyncio
 import json
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from starlette.datastructures import UploadFile
@@ -19,7 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.templating import Jinja2Templates
 
-from . import capitalise, export, export_odt, i18n, importer, organisers
+from . import capitalise, export, export_odt, i18n, importer, mine, organisers
 from .errors import Rejection
 from .room_settings import RoomSettings
 from .routes import (api_error, enter_new_room, essaim_of, identity_of, join_url, lang_of, render,
@@ -101,7 +100,7 @@ async def _uploaded(request: Request) -> tuple[bytes, dict[str, str]] | None:
 async def import_form(request: Request) -> Response:
     """The home page's upload: a new workshop from a JSON export, its creator signed in."""
     essaim = essaim_of(request)
-    home = {"templates": essaim.templates.values()}
+    home = {"templates": essaim.templates.values(), "mine": await mine.facilitated(request, essaim, lang_of(request))}
     uploaded = await _uploaded(request)
     if uploaded is None:
         return render(request, "home.html", 413, **home, import_error=Rejection("text.too_long", {
@@ -158,23 +157,33 @@ async def api_capitalise(request: Request) -> Response:
 
 
 async def capitalise_form(request: Request) -> Response:
-    """The home page's capitalisation: one new workshop from 2–10 uploaded exports, each file a group
-    (its label: the file's name), its creator signed in."""
+    """The home page's capitalisation: one new workshop from 2–10 groups, each either a workshop
+    this browser facilitates (`rooms`, ticked in the form: see `mine`) or an uploaded export
+    (`files`); labels come from the workshops' titles (`capitalise.labels`). Its creator signs in."""
     essaim = essaim_of(request)
-    home = {"templates": essaim.templates.values()}
+    listed = await mine.facilitated(request, essaim, lang_of(request))
+    home = {"templates": essaim.templates.values(), "mine": listed}
 
     def refused(status: int, rejection: Rejection, problems: list[Any] | None = None) -> Response:
         return render(request, "home.html", status, **home, capitalise_error=rejection, capitalise_problems=problems)
     if int(request.headers.get("content-length") or 0) > capitalise.SOURCES_MAX * importer.FILE_MAX_BYTES:
         return refused(413, Rejection("text.too_long", {"field": "files", "max": importer.FILE_MAX_BYTES}))
-    async with request.form(max_files=capitalise.SOURCES_MAX, max_fields=5,
+    async with request.form(max_files=capitalise.SOURCES_MAX, max_fields=5 + capitalise.SOURCES_MAX,
                             max_part_size=importer.FILE_MAX_BYTES) as form:
-        uploads = [u for u in form.getlist("files") if isinstance(u, UploadFile)]
-        sources = [(Path(u.filename or "").stem or f"Groupe {n + 1}", await u.read(importer.FILE_MAX_BYTES + 1))
-                   for n, u in enumerate(uploads)]
-        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        uploads = [u for u in form.getlist("files") if isinstance(u, UploadFile) and u.filename]
+        files = [await u.read(importer.FILE_MAX_BYTES + 1) for u in uploads]
+        picked = list(dict.fromkeys(r for r in form.getlist("rooms") if isinstance(r, str)))
+        fields = {k: v for k, v in form.items() if isinstance(v, str) and k != "rooms"}
     if (refusal := await organisers.refusal(request, fields.get(organisers.FORM_FIELD))) is not None:
         return refused(organisers.status(refusal), refusal)
+    mine_ids = {w.id for w in listed}
+    forbidden = [importer.Problem(f"rooms[{n}]", "auth.forbidden") for n, r in enumerate(picked) if r not in mine_ids]
+    if forbidden:  # a room this browser does not facilitate (any more): nothing is read from it
+        return refused(403, Rejection("import.invalid", {"count": len(forbidden)}),
+                       problems_json(forbidden, lang_of(request)))
+    documents = [await essaim.service.document(r, with_authors=True) for r in picked]
+    sources = [("", json.dumps(d, ensure_ascii=False)) for d in documents if d is not None]
+    sources += [("", raw) for raw in files]
     merged = await asyncio.to_thread(capitalise.merge, sources, title=fields.get("title") or "Capitalisation",
                                      now=time.time())
     created = (await essaim.service.import_document(json.dumps(merged).encode(), fields.get("name") or "Animation")

@@ -29,6 +29,8 @@ from .room_settings import RoomSettings
 
 FILE_MAX_BYTES = 8 * 1024 * 1024  # a full room of 5000 long ideas is about 4 MiB
 CLUSTERS_MAX = limits.IDEAS_PER_ROOM
+EARLIEST = 946684800.0  # 2000-01-01: an older `created_at` is no real workshop's (0 in hand-made files)
+LABEL_MAX = 60  # a capitalisation group's label
 PROBLEMS_SHOWN = 50  # a broken file may have thousands; the first ones say enough
 
 Id = Annotated[str, Field(min_length=1, max_length=64)]
@@ -144,6 +146,7 @@ class Plan:
     sources: list[dict[str, str]] = field(default_factory=list)  # capitalisation: the groups merged here
     dots: list[tuple[int, str, str]] = field(default_factory=list)  # (stand-in voter, kind, new item id)
     voters: int = 0  # stand-in voters, numbered from 0 in `dots`
+    created_at: float = 0.0  # the workshop's own day, kept for its reports and as a source's date; 0: unknown
 
 
 def parse(raw: bytes | str) -> Document | list[Problem]:
@@ -190,10 +193,11 @@ def plan(raw: bytes | str, new_id: Callable[[], str], *, templates: frozenset[st
     settings = _settings(doc.room.settings, problems)
     out = Plan(title=text(doc.room.title, "room.title", "title", limits.ROOM_TITLE_MAX),
                template=doc.room.template if doc.room.template in templates else "remue-meninges",
-               lang=doc.room.lang, phase=doc.room.phase, settings=settings)
+               lang=doc.room.lang, phase=doc.room.phase, settings=settings,
+               created_at=doc.room.created_at if doc.room.created_at >= EARLIEST else 0.0)
     ids: dict[str, str] = {}  # the file's id -> a fresh one, for every kind (ids must not repeat)
     groups = {s.id: f"s{n + 1}" for n, s in enumerate(doc.sources)}  # provenance ids are renumbered too
-    out.sources = [{"id": groups[s.id], "label": text(s.label, f"sources[{n}].label", "label", 40, optional=True),
+    out.sources = [{"id": groups[s.id], "label": text(s.label, f"sources[{n}].label", "label", LABEL_MAX, optional=True),
                     "title": text(s.title, f"sources[{n}].title", "title", limits.ROOM_TITLE_MAX, optional=True),
                     "date": s.date if _is_day(s.date) else ""} for n, s in enumerate(doc.sources)]
 
@@ -325,8 +329,10 @@ class Rows:
 
 def rows(made: Plan, *, room: dict[str, Any], creator: dict[str, Any], new_id: Callable[[], str]) -> Rows:
     """`room` and `creator` are the rows a new workshop starts with (ids, secret, clock); the plan
-    fills in the rest. Ideas with no author in the file become the creator's."""
+    fills in the rest. Ideas with no author in the file become the creator's. The workshop keeps
+    the day it was held (never later than now), so its report and its date as a source stay true."""
     room_id, now = room["id"], room["created_at"]
+    held = made.created_at if 0 < made.created_at <= now else now
 
     def person(pseudonym: str) -> dict[str, Any]:
         return {"id": new_id(), "room_id": room_id, "public_id": new_id(), "name": pseudonym, "role": "participant",
@@ -334,7 +340,7 @@ def rows(made: Plan, *, room: dict[str, Any], creator: dict[str, Any], new_id: C
     authors = {a: person(a) for a in dict.fromkeys(i["author"] for i in made.ideas if i["author"])}
     voters = [person(f"Votant {n + 1}") for n in range(made.voters)]
     return Rows(
-        room={**room, "title": made.title, "template": made.template, "lang": made.lang, "phase": made.phase,
+        room={**room, "created_at": held, "title": made.title, "template": made.template, "lang": made.lang, "phase": made.phase,
               "settings": made.settings.json(), "seq": len(made.dots),  # each dot's seq is its own, 1..n
               "sources": json.dumps(made.sources, ensure_ascii=False)},
         prompts=[{**p, "room_id": room_id} for p in made.prompts], creator=creator,

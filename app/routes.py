@@ -89,7 +89,9 @@ async def choose_language(request: Request) -> Response:
 
 
 async def home(request: Request) -> Response:
-    return render(request, "home.html", templates=essaim_of(request).templates.values())
+    essaim = essaim_of(request)  # `mine`: the workshops this browser facilitates, for capitalisation
+    listed = await mine.facilitated(request, essaim, lang_of(request))
+    return render(request, "home.html", templates=essaim.templates.values(), mine=listed)
 
 
 async def create_room_form(request: Request) -> Response:
@@ -125,8 +127,10 @@ async def room_page(request: Request) -> Response:
     if who is None:
         return render(request, "join.html", room=room, proposed=proposed_name())
     config = {**await room_config(request, room_id, who), "welcome": request.query_params.get("bienvenue") == "1"}
-    return render(request, "room.html", room=room, who=who, config=config,
-                  join_url=join_url(essaim, room_id))
+    page = render(request, "room.html", room=room, who=who, config=config, join_url=join_url(essaim, room_id))
+    if who.role == "facilitator":  # the home page's capitalisation form offers this room (app/mine.py)
+        mine.remember(page, request, essaim, room_id, who.participant_id)
+    return page
 
 
 async def delete_room(request: Request) -> Response:
@@ -359,7 +363,7 @@ async def facilitator_link(request: Request) -> Response:
 
 # Imported here, after the helpers they use from this module: exports and import (export_routes.py),
 # the JSON a room page fetches beside its socket (page_data.py).
-from . import export_routes, page_data  # noqa: E402
+from . import export_routes, mine, page_data  # noqa: E402
 
 ROUTES = [
     Route("/", home, methods=["GET"]),

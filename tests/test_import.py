@@ -79,6 +79,17 @@ def test_an_action_whose_source_is_gone_keeps_its_text_and_loses_its_link(source
     assert made.actions[0]["source_kind"] is None and made.actions[0]["source_id"] is None
 
 
+@pytest.mark.parametrize(("held", "kept"), [(1796000000.0, 1796000000.0), (0.0, 1800000000.0),
+                                            (1900000000.0, 1800000000.0)])  # unknown or later than now: now
+def test_an_import_keeps_the_day_the_workshop_was_held(held: float, kept: float) -> None:
+    doc = fixture()
+    doc["room"]["created_at"] = held
+    made = plan(doc)
+    assert isinstance(made, importer.Plan)
+    new = importer.rows(made, room={"id": "r", "created_at": 1800000000.0}, creator={"id": "f"}, new_id=fresh_ids())
+    assert new.room["created_at"] == kept
+
+
 def test_several_faults_are_all_listed() -> None:
     doc = fixture()
     doc["ideas"][0]["text"] = ""
@@ -145,7 +156,7 @@ def content(doc: dict[str, Any]) -> dict[str, Any]:
         found = None if s is None else (clusters if s["kind"] == "cluster" else ideas).get(s["id"])
         return None if found is None else (s["kind"], found)  # type: ignore[index]
     return {
-        "room": {k: v for k, v in doc["room"].items() if k != "created_at"},
+        "room": doc["room"],  # its created_at too: an import keeps the day the workshop was held
         "prompts": [(p["title"], p["position"]) for p in doc["prompts"]],
         "clusters": sorted((clusters[c["id"]], c["named"], c["votes"]) for c in doc["clusters"]),
         "ideas": sorted(json.dumps({**{k: v for k, v in i.items() if k not in ("id", "prompt", "cluster")},
@@ -286,7 +297,7 @@ def documents(draw: Any) -> dict[str, Any]:
     settings = {"show_authors": True, "vote_budget": 5, "vote_cap": 3, "vote_on": "all", "tallies": "hidden"}
     return {"format": "essaim.workshop", "schema": 1, "exported_at": 0.0,
             "room": {"title": draw(WORDS), "template": "remue-meninges", "lang": draw(st.sampled_from(["fr", "en"])),
-                     "phase": "results", "created_at": 0.0, "settings": settings},
+                     "phase": "results", "created_at": draw(st.floats(1e9, 1.79e9)), "settings": settings},
             "prompts": prompts, "clusters": clusters, "ideas": ideas, "actions": actions, "voters": dots,
             "sources": []}
 

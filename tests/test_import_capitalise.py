@@ -94,3 +94,64 @@ def test_exports_of_a_capitalised_room_show_each_item_s_group() -> None:
     assert rows[0].endswith(";Groupe d’origine") and any(r.endswith(";Groupe B (4 gommettes)") for r in rows)
     assert '<span class="origin" dir="auto">Groupe A (7 gommettes)</span>' in render_html(merged)
     assert b"PK" == export_odt.odt(merged)[:2]
+
+
+# -- the facilitator's own workshops, ticked in the home form -------------------------------------
+
+def imported_in_browser(client: TestClient, doc: dict[str, Any]) -> str:
+    """The home form's import, as a browser does it: the new room's page opens, its facilitator signed in."""
+    raw = json.dumps(doc, ensure_ascii=False).encode()
+    page = client.post("/rooms/import", files={"file": ("x.json", raw, "application/json")}, data={"name": "Nadia"})
+    assert page.status_code == 200 and '<section id="exports"' in page.text
+    return str(page.url.path.rsplit("/", 1)[1])
+
+
+def test_the_home_form_merges_workshops_this_browser_facilitates(client: TestClient) -> None:
+    ours = [imported_in_browser(client, fixture()), imported_in_browser(client, fixture())]  # the same title twice
+    home = client.get("/").text
+    assert home.count('name="rooms"') == 2 and all(f'value="{r}"' in home for r in ours)
+    assert "Journée citoyenne à Saint-Étienne 🐝" in home and "Atelier du 28/11/2026" in home
+    upload = json.dumps(group_b(), ensure_ascii=False).encode()
+    page = client.post("/rooms/capitalise", data={"rooms": ours, "title": "Bilan commun", "name": "Nadia"},
+                       files={"files": ("n-importe-quoi.json", upload, "application/json")})
+    assert page.status_code == 200, page.text
+    new = page.url.path.rsplit("/", 1)[1]
+    assert new not in ours
+    doc = client.get(f"/rooms/{new}/export.json").json()  # its creator's cookie
+    assert [s["label"] for s in doc["sources"]] == [  # titles, not file names; the same title told apart
+        "Journée citoyenne à Saint-Étienne 🐝 (1)", "Journée citoyenne à Saint-Étienne 🐝 (2)", "Atelier du groupe B"]
+    assert len(doc["ideas"]) == 3 * len(fixture()["ideas"])
+
+
+def test_a_room_this_browser_does_not_facilitate_cannot_be_ticked(client: TestClient) -> None:
+    theirs = imported_in_browser(client, fixture())
+    ours = client.cookies
+    client.cookies = type(ours)()  # another browser (a second TestClient would need its own app)
+    other = client
+    joined = other.post(f"/rooms/{theirs}/join", data={"name": "Camille"})
+    assert joined.status_code == 200 and other.get("/").text.count('name="rooms"') == 0  # a participant's page
+    mine_too = imported_in_browser(other, group_b())
+    before = count_rooms(client)
+    refused = other.post("/rooms/capitalise", data={"rooms": [theirs, mine_too], "title": "X", "name": "C"},
+                         files={"files": ("", b"", "application/octet-stream")})
+    assert refused.status_code == 403 and "rooms[0]" in refused.text and count_rooms(client) == before
+    client.cookies = ours
+    too_few = client.post("/rooms/capitalise", data={"rooms": [theirs], "title": "X", "name": "N"},
+                          files={"files": ("", b"", "application/octet-stream")})
+    assert too_few.status_code == 422 and "entre 2 et 10" in too_few.text
+
+
+def test_labels_are_titles_then_dates_then_numbers() -> None:
+    def doc(title: str, day: float, lang: str = "fr") -> importer.Document:
+        made = importer.parse(json.dumps({"format": "essaim.workshop", "schema": 1, "prompts": [
+            {"id": "p", "title": "Q"}], "room": {"title": title, "created_at": day, "lang": lang}}))
+        assert isinstance(made, importer.Document)
+        return made
+    docs = [doc("Atelier Lyon", 1796000000), doc("atelier  LYON", 1797000000), doc("Atelier Lyon", 1796000000),
+            doc("x" * 70, 0, "en")]
+    assert capitalise.labels(["", "", "", ""], docs) == [
+        "Atelier Lyon (1)", "atelier LYON (11/12/2026)", "Atelier Lyon (2)", "x" * 59 + "…"]
+    assert capitalise.labels(["Groupe A", "  groupe a "], docs[:2]) == ["Groupe A (30/11/2026)", "groupe a (11/12/2026)"]
+    long = capitalise.labels(["", ""], [docs[3], doc("x" * 70, 86400, "en")])
+    assert long == ["x" * 46 + "… (1970-01-01)", "x" * 46 + "… (1970-01-02)"]
+    assert all(len(label) <= capitalise.LABEL_MAX for label in long)
