@@ -248,6 +248,25 @@ def test_dragging_onto_an_idea_and_out_of_a_cluster(facilitator: Page, phone: Pa
 
 
 
+def test_a_drag_near_the_bottom_of_the_window_scrolls_the_page(facilitator: Page, laptop: Page) -> None:
+    facilitator.evaluate("window.scrollTo(0, 0)")
+    handle = card(facilitator, IDEAS[4]).locator(".drag-handle")
+    handle.scroll_into_view_if_needed()
+    top = facilitator.evaluate("window.scrollY")
+    handle.hover()
+    facilitator.mouse.down()
+    box = handle.bounding_box()
+    assert box
+    height = facilitator.viewport_size["height"]
+    facilitator.mouse.move(box["x"] + 10, height - 10, steps=5)
+    facilitator.wait_for_function("(top) => window.scrollY > top + 100", arg=top)  # it keeps scrolling there
+    facilitator.mouse.move(2, height / 2, steps=3)  # then off the board, where nothing takes a drop
+    expect(facilitator.locator(".drop-target")).to_have_count(0)
+    facilitator.mouse.up()
+    expect(facilitator.locator(".drag-ghost")).to_have_count(0)
+    laptop.wait_for_timeout(300)
+    expect(cluster(laptop, "Des fêtes").locator("li.idea")).to_have_count(4)  # dropped nowhere: nothing sent
+
 def touch_drag(page: Page, text: str, onto) -> None:
     """A finger on the handle, moved onto `onto`, lifted: touch events as a phone's screen sends them."""
     start, end = card(page, text).locator(".drag-handle").bounding_box(), onto.bounding_box()
