@@ -75,9 +75,11 @@ class PhaseChanged:
     type: ClassVar[str] = "phase.changed"
     phase: str
     reveal: bool  # what pages may see changes (ideas revealed, totals shown): they fetch a snapshot
+    timer: dict[str, Any] | None = None  # the stopped timer, when the change stopped a running or paused one
 
     def wire(self) -> dict[str, Any]:
-        return {"type": self.type, "phase": self.phase, "reveal": self.reveal}
+        wire = {"type": self.type, "phase": self.phase, "reveal": self.reveal}
+        return wire if self.timer is None else {**wire, "timer": self.timer}
 
 
 @dataclass(frozen=True)

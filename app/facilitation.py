@@ -33,9 +33,14 @@ def prompt_title(raw: str) -> str | Rejection:
 
 
 def change_phase(cmd: RoomPhase, actor: Actor, room: RoomFacts) -> PhaseChanged | Rejection:
+    """A timer belongs to the phase it was started in: a phase change stops it. Otherwise "Temps
+    écoulé 00:00" stayed on every screen into the next phases, and going back to writing found
+    writing closed at once by the old timer (`timer_closes_writing`)."""
     if refused := phase_check(room, cmd.type, actor):
         return refused
-    return PhaseChanged(phase=cmd.phase, reveal=view_changes(room.phase, room.settings, cmd.phase, room.settings))
+    stopped = None if room.timer.state == "stopped" else room.timer.stop().dump()
+    return PhaseChanged(phase=cmd.phase, reveal=view_changes(room.phase, room.settings, cmd.phase, room.settings),
+                        timer=stopped)
 
 
 def configure(cmd: RoomConfigure, actor: Actor, room: RoomFacts) -> RoomConfigured | Rejection:

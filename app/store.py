@@ -139,8 +139,9 @@ def _apply_idea(conn: Connection, room_id: str, event: RoomEvent) -> bool:
 
 def _apply_room(conn: Connection, room_id: str, event: RoomEvent) -> bool:
     this_room = room_t.c.id == room_id
-    if isinstance(event, PhaseChanged):
-        conn.execute(update(room_t).where(this_room).values(phase=event.phase))
+    if isinstance(event, PhaseChanged):  # it may stop the timer too (`facilitation.change_phase`)
+        timer = {} if event.timer is None else {"timer": json.dumps(event.timer)}
+        conn.execute(update(room_t).where(this_room).values(phase=event.phase, **timer))
     elif isinstance(event, RoomConfigured):
         conn.execute(update(room_t).where(this_room).values(settings=json.dumps(event.settings, sort_keys=True)))
     elif isinstance(event, TimerChanged):

@@ -179,6 +179,25 @@ def test_a_timer_that_ran_out_closes_writing_and_nothing_else(client: TestClient
     assert expect_ok(alice, "vote.add", item=ideas[1])["type"] == "vote.changed"
 
 
+def test_a_phase_change_stops_the_timer_so_going_back_to_writing_opens_it(client: TestClient) -> None:
+    room = Room(client)
+    now = [1_000_000.0]
+    client.app.state.essaim.service.clock = lambda: now[0]  # type: ignore[attr-defined]
+    facilitator = room.connect(room.facilitator_token)
+    alice = room.connect(room.join("Alice"))
+    expect_ok(facilitator, "room.configure", timer_closes_writing=True)
+    expect_ok(facilitator, "timer.start", seconds=60)
+    now[0] += 61
+    assert expect_error(alice, "idea.add", prompt=prompt_of(alice), text="trop tard") == "timer.expired"
+    grouped = expect_ok(facilitator, "room.phase", phase="group")
+    assert grouped["timer"]["state"] == "stopped"  # "Temps écoulé" leaves every screen
+    assert alice.receive_until("phase.changed", skip=NOISE)["timer"]["state"] == "stopped"
+    assert room.connect(room.join("Bob")).first["room"]["timer"]["state"] == "stopped"  # and the room's state
+    back = expect_ok(facilitator, "room.phase", phase="write")
+    assert "timer" not in back  # nothing to stop
+    assert expect_ok(alice, "idea.add", prompt=prompt_of(alice), text="encore une")["type"] == "idea.added"
+
+
 def test_a_catch_up_and_a_resync_say_the_servers_time_now(client: TestClient, room: Room) -> None:
     """A phone that slept gets the logged timer.changed with the `now` of its start; the frame's own
     `now` is what the page sets its clock from (static/js/client.js), so it shows the time left now."""

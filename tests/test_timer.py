@@ -154,3 +154,17 @@ def test_a_phase_change_says_when_pages_see_other_things(before: str, after: str
     changed = facilitation.change_phase(RoomPhase(type="room.phase", op_id="op-00000001", phase=after),  # type: ignore[arg-type]
                                         FACILITATOR, room(phase=before, private_writing=private_writing, tallies=tallies))
     assert isinstance(changed, PhaseChanged) and (changed.phase, changed.reveal) == (after, reveal)
+
+
+@pytest.mark.parametrize("timer", [RUNNING, PAUSED, Timer("running", NOW - 5, None, 60.0)])
+def test_a_phase_change_stops_the_timer_of_the_phase_before(timer: Timer) -> None:
+    changed = facilitation.change_phase(RoomPhase(type="room.phase", op_id="op-00000001", phase="group"),
+                                        FACILITATOR, room(timer))
+    assert isinstance(changed, PhaseChanged) and changed.timer == Timer().dump()
+    assert changed.wire()["timer"] == {"state": "stopped", "ends_at": None, "remaining": None, "duration": None}
+
+
+def test_a_phase_change_without_a_timer_says_nothing_of_it() -> None:
+    changed = facilitation.change_phase(RoomPhase(type="room.phase", op_id="op-00000001", phase="group"),
+                                        FACILITATOR, room())
+    assert isinstance(changed, PhaseChanged) and changed.timer is None and "timer" not in changed.wire()

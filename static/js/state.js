@@ -216,6 +216,7 @@ export function apply(state, event, localNow = localSeconds(), replayed = false)
       const previous = state.room.phase;
       const wasPrivate = isPrivateView(state);
       state.room.phase = event.phase;
+      if (event.timer) state.room.timer = { ...NO_TIMER, ...event.timer }; // a phase change stops it
       state.done = { done: 0, present: state.done.present };
       // Who sees what may have changed (ideas, totals): the page asks for the room as it is now.
       const refetch = Boolean(event.reveal) || (!isFacilitator(state) && wasPrivate !== isPrivateView(state));

@@ -253,6 +253,9 @@ def test_reveal_brings_every_idea_to_everyone(facilitator: Page, projector: Page
         expect(page.get_by_role("button", name="J’ai fini")).to_have_count(0)
     expect(card(camille, SAMI_IDEA).get_by_role("button")).to_have_count(0)  # read only now
     expect(facilitator.locator("#done-count")).to_have_text("0 / 2 ont fini")  # reset at each phase
+    for page in (facilitator, camille, sami, projector):  # the writing timer went with the writing
+        expect(page.locator("#timer")).to_be_hidden()
+    expect(facilitator.locator("#timer-running")).to_be_hidden()
 
     for text in (CAMILLE_IDEA, SAMI_IDEA):
         expect(projector.locator("#screen-flow").get_by_text(text)).to_be_visible()
@@ -354,6 +357,8 @@ def test_back_to_writing_is_private_again(facilitator: Page, camille: Page, sami
 
 
 def test_closing_makes_everything_read_only(facilitator: Page, projector: Page, camille: Page, sami: Page) -> None:
+    facilitator.get_by_role("button", name="3 min", exact=True).click()  # the reveal stopped the first one
+    expect(sami.locator("#timer")).to_be_visible()
     facilitator.get_by_role("button", name="Arrêter").click()
     for page in (camille, sami, projector):
         expect(page.locator("#timer")).to_be_hidden()
@@ -598,6 +603,12 @@ def test_someone_offline_can_be_found_by_their_idea_and_removed(server: Server, 
     person.get_by_role("button", name="Retirer Troll").click()
     person.get_by_role("button", name="Oui, retirer").click()
     expect(page.locator("#people-status")).to_have_text("Personne ne correspond à cette recherche.")
+    for _ in range(50):  # the page drops them at once; the server's answer comes just after
+        people = page.request.get(f"{server.url}/rooms/{room['id']}/people.json").json()["people"]
+        if "Troll" not in {p["name"] for p in people}:
+            break
+        page.wait_for_timeout(100)
+    assert "Troll" not in {p["name"] for p in people}
     with pytest.raises(Exception):  # their token is refused from now on
         with connect(f"{server.ws_url}/rooms/{room['id']}/ws", origin=server.origin,
                      additional_headers={"Authorization": f"Bearer {token}"}, open_timeout=10) as socket:

@@ -338,6 +338,17 @@ describe("timer", () => {
     assert.equal(s.clockOffset, -120);
   });
 
+  test("a phase change that stopped the timer says so; one without a timer leaves it", () => {
+    const running = { state: "running", ends_at: 1300, remaining: null, duration: 180 };
+    const s = fstate({ timer: running });
+    apply(s, { type: "phase.changed", seq: 11, phase: "group", reveal: false });
+    assert.deepEqual(s.room.timer, running); // an event from a server that did not stop it
+    const stopped = { state: "stopped", ends_at: null, remaining: null, duration: null };
+    apply(s, { type: "phase.changed", seq: 12, phase: "vote", reveal: false, timer: stopped });
+    assert.deepEqual(s.room.timer, stopped);
+    assert.equal(remaining(s, LOCAL), null); // nothing shown any more
+  });
+
   test("two clocks far apart show the same time", () => {
     const timer = { state: "running", ends_at: 5180, remaining: null, duration: 180 };
     const fast = fstate({ now: 5000 }); // arrived when the local clock said 1000

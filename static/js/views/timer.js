@@ -24,7 +24,7 @@ export class TimerView {
     /** @type {ReturnType<typeof setInterval> | undefined} */ this.ticker = undefined;
     /** What this run announced ("minute", "up"). */
     this.said = new Set();
-    /** @type {string} */ this.lastKey = "";
+    this.lastKey = "";
     this.lastState = "stopped";
     this.wasClosed = false;
   }
@@ -48,12 +48,12 @@ export class TimerView {
 
   /** @param {string} before @param {string} after @param {number} left */
   announceChange(before, after, left) {
+    const time = { time: spoken(left) };
     if (after === "running" && left <= 0) say(t("js.timer.up"));
-    else if (after === "running" && before === "paused") say(t("js.timer.resumed", { time: spoken(left) }));
-    else if (after === "running" && before === "running") say(t("js.timer.changed", { time: spoken(left) }));
-    else if (after === "running") say(t("js.timer.started", { time: spoken(left) }));
-    else if (after === "paused") say(t("js.timer.paused", { time: spoken(left) }));
-    else if (after === "stopped" && before !== "stopped") say(t("js.timer.stopped"));
+    else if (after === "running") {
+      say(before === "paused" ? t("js.timer.resumed", time) : before === "running" ? t("js.timer.changed", time) : t("js.timer.started", time));
+    } else if (after === "paused") say(t("js.timer.paused", time));
+    else if (before !== "stopped") say(t("js.timer.stopped")); // stopped now
   }
 
   tick() {
