@@ -145,7 +145,7 @@ async def api_capitalise(request: Request) -> Response:
         body = json.loads(await request.body())
         title = str(body["title"])
         sources = [(str(s.get("label", "")), json.dumps(s["document"])) for s in body["sources"]]
-    except (ValueError, KeyError, TypeError, AttributeError):
+    except (ValueError, KeyError, TypeError, AttributeError, RecursionError):  # RecursionError: nested too deep
         return api_error(422, "protocol.invalid", field="sources")
     merged = await asyncio.to_thread(capitalise.merge, sources, title=title, now=time.time())
     if isinstance(merged, dict):

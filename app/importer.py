@@ -30,6 +30,7 @@ from .room_settings import RoomSettings
 FILE_MAX_BYTES = 8 * 1024 * 1024  # a full room of 5000 long ideas is about 4 MiB
 CLUSTERS_MAX = limits.IDEAS_PER_ROOM
 EARLIEST = 946684800.0  # 2000-01-01: an older `created_at` is no real workshop's (0 in hand-made files)
+STAND_IN = {"fr": "Participant·e", "en": "Participant"}  # who wrote an idea the file names no author for
 LABEL_MAX = 60  # a capitalisation group's label
 PROBLEMS_SHOWN = 50  # a broken file may have thousands; the first ones say enough
 
@@ -154,12 +155,14 @@ def parse(raw: bytes | str) -> Document | list[Problem]:
         return [Problem("file", "text.too_long", {"field": "file", "max": FILE_MAX_BYTES})]
     try:
         data = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested deeper than Python goes
         return [Problem("file", "protocol.invalid_json")]
     if isinstance(data, dict) and data.get("format") == FORMAT and data.get("schema") != SCHEMA:
         return [Problem("schema", "import.schema", {"schema": str(data.get("schema"))[:20], "supported": SCHEMA})]
     try:
         return Document.model_validate(data, strict=True)
+    except RecursionError:
+        return [Problem("file", "protocol.invalid_json")]
     except ValidationError as exc:
         return [Problem(where(e["loc"]), "protocol.invalid", {"field": str(e["loc"][-1]) if e["loc"] else "file"})
                 for e in exc.errors(include_url=False, include_input=False)[:PROBLEMS_SHOWN]]
@@ -243,7 +246,8 @@ def plan(raw: bytes | str, new_id: Callable[[], str], *, templates: frozenset[st
     kinds = {c.id: "cluster" for c in doc.clusters} | {i.id: "idea" for i in doc.ideas}
     for n, a in enumerate(doc.actions):
         out.actions.append(_action(a, f"actions[{n}]", ids, kinds, problems, fresh))
-    if len({i["author"] for i in out.ideas if i["author"]}) + doc.voters > limits.PARTICIPANTS_PER_ROOM:
+    people = len({i["author"] for i in out.ideas if i["author"]}) + any(not i["author"] for i in out.ideas)
+    if people + doc.voters > limits.PARTICIPANTS_PER_ROOM:
         problems.append(Problem("voters", "room.full", {"max": limits.PARTICIPANTS_PER_ROOM}))
     if not problems:
         out.dots, out.voters = spread([("cluster", c["id"], c["votes"]) for c in out.clusters]
@@ -329,7 +333,9 @@ class Rows:
 
 def rows(made: Plan, *, room: dict[str, Any], creator: dict[str, Any], new_id: Callable[[], str]) -> Rows:
     """`room` and `creator` are the rows a new workshop starts with (ids, secret, clock); the plan
-    fills in the rest. Ideas with no author in the file become the creator's. The workshop keeps
+    fills in the rest. Ideas with no author in the file get one stand-in author ("Participant·e"),
+    never the creator: they are not "your ideas" on the creator's board and do not count against
+    the creator's `IDEAS_PER_PARTICIPANT`. The workshop keeps
     the day it was held (never later than now), so its report and its date as a source stay true."""
     room_id, now = room["id"], room["created_at"]
     held = made.created_at if 0 < made.created_at <= now else now
@@ -338,17 +344,21 @@ def rows(made: Plan, *, room: dict[str, Any], creator: dict[str, Any], new_id: C
         return {"id": new_id(), "room_id": room_id, "public_id": new_id(), "name": pseudonym, "role": "participant",
                 "removed": True, "created_at": now, "creator": False}
     authors = {a: person(a) for a in dict.fromkeys(i["author"] for i in made.ideas if i["author"])}
+    anonymous = [person(STAND_IN[made.lang])] if any(not i["author"] for i in made.ideas) else []
+
+    def author_of(idea: dict[str, Any]) -> str:
+        return str((authors[idea["author"]] if idea["author"] else anonymous[0])["id"])
     voters = [person(f"Votant {n + 1}") for n in range(made.voters)]
     return Rows(
         room={**room, "created_at": held, "title": made.title, "template": made.template, "lang": made.lang, "phase": made.phase,
               "settings": made.settings.json(), "seq": len(made.dots),  # each dot's seq is its own, 1..n
               "sources": json.dumps(made.sources, ensure_ascii=False)},
         prompts=[{**p, "room_id": room_id} for p in made.prompts], creator=creator,
-        others=[*authors.values(), *voters],
+        others=[*authors.values(), *anonymous, *voters],
         clusters=[{"id": c["id"], "room_id": room_id, "prompt_id": c["prompt_id"], "title": c["title"],
                    "named": c["named"], "position": c["position"], **_provenance(c)} for c in made.clusters],
         ideas=[{"id": i["id"], "room_id": room_id, "prompt_id": i["prompt_id"],
-                "author_id": authors[i["author"]]["id"] if i["author"] else creator["id"], "text": i["text"],
+                "author_id": author_of(i), "text": i["text"],
                 "colour": i["colour"], "hidden": False, "cluster_id": i["cluster_id"], "position": i["position"],
                 "created_at": i["created_at"], "updated_at": now, **_provenance(i)} for i in made.ideas],
         actions=[{**a, "room_id": room_id} for a in made.actions],

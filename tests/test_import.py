@@ -121,13 +121,27 @@ def test_schema_version_and_broken_files() -> None:
     doc = fixture()
     doc["schema"] = 2
     assert problems(doc) == {("schema", "import.schema")}
-    for raw in (b"", b"{", b"\xff\xfe", b"[]", b"null"):
+    deep = b'{"format": "essaim.workshop", "schema": 1, "room": {"title": "x", "settings": {"a": ' + b"[" * 5000
+    for raw in (b"", b"{", b"\xff\xfe", b"[]", b"null", b"[" * 200000, deep + b"]" * 5000 + b"}}}"):
         made = importer.plan(raw, fresh_ids(), templates=TEMPLATES)
         assert isinstance(made, list) and made, raw
     assert importer.plan(b" " * (importer.FILE_MAX_BYTES + 1), fresh_ids(), templates=TEMPLATES)[0].where == "file"
 
 
 # -- through HTTP and the database ----------------------------------------------------------------
+
+def test_a_deeply_nested_file_is_a_listed_problem_not_a_crash(client: TestClient) -> None:
+    deep = b"[" * 200000
+    api = import_api(client, deep)
+    assert api.status_code == 422 and api.json()["problems"][0]["code"] == "protocol.invalid_json"
+    form = client.post("/rooms/import", files={"file": ("a.json", deep, "application/json")}, data={"name": "N"})
+    assert form.status_code == 422 and "import-error" in form.text
+    both = client.post("/api/rooms/capitalise", content=b'{"sources": ' + deep,
+                       headers={"content-type": "application/json"})
+    assert both.status_code == 422
+    files = [("files", (f"{n}.json", deep, "application/json")) for n in range(2)]
+    assert client.post("/rooms/capitalise", files=files, data={"title": "X"}).status_code == 422
+
 
 def count_rooms(client: TestClient) -> int:
     with client.app.state.essaim.service.reader.connect() as conn:  # type: ignore[attr-defined]
@@ -222,6 +236,25 @@ def test_an_export_whose_actions_lost_their_sources_imports(client: TestClient) 
     both = client.post("/api/rooms/capitalise?name=Nadia", json={"title": "Ensemble", "sources": [
         {"label": "A", "document": first}, {"label": "B", "document": second}]})
     assert both.status_code == 201, both.text
+
+
+def test_ideas_with_no_author_are_not_the_creator_s(client: TestClient) -> None:
+    """120 unattributed ideas: the creator may still write (IDEAS_PER_PARTICIPANT is 100) and none
+    of them reads "Votre idée" on the creator's board."""
+    doc = fixture()
+    doc["room"]["phase"] = "write"
+    template = {k: v for k, v in doc["ideas"][0].items() if k != "author"}
+    doc["ideas"] = [{**template, "id": f"n{n}", "cluster": None, "text": f"Idée {n}", "votes": 0}
+                    for n in range(limits.IDEAS_PER_PARTICIPANT + 20)]
+    doc["clusters"] = doc["actions"] = []
+    created = import_api(client, doc).json()
+    room = Room.__new__(Room)
+    room.client, room.id = client, created["id"]
+    fac = room.connect(created["facilitator_token"])
+    me = fac.first["me"]["author"]
+    assert len(fac.first["ideas"]) == 120 and all(i.get("author") != me for i in fac.first["ideas"])
+    expect_ok(fac, "idea.add", prompt=fac.first["prompts"][0]["id"], text="La mienne")
+    fac.close()
 
 
 def test_the_fixture_round_trips_once_cleaned(client: TestClient) -> None:
