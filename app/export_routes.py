@@ -26,6 +26,7 @@ from .routes import (api_error, enter_new_room, essaim_of, identity_of, join_url
 from .service import NewRoom
 from .visibility import private_now
 
+CAPITALISE_MAX_BYTES = 2 * importer.FILE_MAX_BYTES  # the JSON API's body: its sources' documents together
 Renderer = Callable[[dict[str, Any]], bytes]
 FORMATS: dict[str, tuple[str, str, Renderer]] = {  # path suffix: file suffix, media type, renderer
     "md": (".md", "text/markdown; charset=utf-8", lambda d: export.markdown(d).encode("utf-8")),
@@ -87,6 +88,20 @@ def problems_json(problems: list[importer.Problem], lang: str) -> list[dict[str,
             for p in problems]
 
 
+async def capped_body(request: Request, maximum: int) -> bytes | None:
+    """The body, or None once it passes `maximum`: counted as it arrives, since a chunked request
+    has no Content-Length to check first."""
+    if int(request.headers.get("content-length") or 0) > maximum:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > maximum:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def _uploaded(request: Request) -> tuple[bytes, dict[str, str]] | None:
     """The form's JSON file and its other fields; None when it is too large to read."""
     if int(request.headers.get("content-length") or 0) > importer.FILE_MAX_BYTES + 64 * 1024:
@@ -124,9 +139,8 @@ async def api_import(request: Request) -> Response:
         return api_error(organisers.status(refused), refused.code)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return api_error(415, "protocol.invalid", field="content-type")
-    if int(request.headers.get("content-length") or 0) > importer.FILE_MAX_BYTES:
+    if (raw := await capped_body(request, importer.FILE_MAX_BYTES)) is None:
         return api_error(413, "text.too_long", field="body", max=importer.FILE_MAX_BYTES)
-    raw = await request.body()
     created = await essaim.service.import_document(raw, request.query_params.get("name") or "Animation")
     return _created(essaim, created)
 
@@ -139,10 +153,10 @@ async def api_capitalise(request: Request) -> Response:
         return api_error(organisers.status(refused), refused.code)
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         return api_error(415, "protocol.invalid", field="content-type")
-    if int(request.headers.get("content-length") or 0) > 2 * importer.FILE_MAX_BYTES:
-        return api_error(413, "text.too_long", field="body", max=2 * importer.FILE_MAX_BYTES)
+    if (raw := await capped_body(request, CAPITALISE_MAX_BYTES)) is None:
+        return api_error(413, "text.too_long", field="body", max=CAPITALISE_MAX_BYTES)
     try:
-        body = json.loads(await request.body())
+        body = json.loads(raw)
         title = str(body["title"])
         sources = [(str(s.get("label", "")), json.dumps(s["document"])) for s in body["sources"]]
     except (ValueError, KeyError, TypeError, AttributeError, RecursionError):  # RecursionError: nested too deep

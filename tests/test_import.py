@@ -143,6 +143,18 @@ def test_a_deeply_nested_file_is_a_listed_problem_not_a_crash(client: TestClient
     assert client.post("/rooms/capitalise", files=files, data={"title": "X"}).status_code == 422
 
 
+def test_a_body_without_content_length_is_capped_as_it_arrives(client: TestClient) -> None:
+    def chunks(total: int) -> Any:
+        for _ in range(total // 65536 + 1):
+            yield b" " * 65536
+    for url, cap in (("/api/rooms/import?name=N", importer.FILE_MAX_BYTES),
+                     ("/api/rooms/capitalise?name=N", 2 * importer.FILE_MAX_BYTES)):
+        before = count_rooms(client)
+        response = client.post(url, content=chunks(cap), headers={"content-type": "application/json"})
+        assert response.status_code == 413 and response.json()["error"] == "text.too_long", url
+        assert count_rooms(client) == before
+
+
 def count_rooms(client: TestClient) -> int:
     with client.app.state.essaim.service.reader.connect() as conn:  # type: ignore[attr-defined]
         return int(conn.execute(sql("SELECT count(*) FROM room")).scalar_one())
