@@ -15,6 +15,7 @@ from starlette.templating import Jinja2Templates
 
 from . import i18n, limits, organisers, protocol, pseudonyms, purge
 from .errors import Rejection
+from .room_settings import RoomSettings
 from .service import Identity, NewRoom
 from .web import Essaim, bearer_or_cookie, forget_identity_cookie, set_identity_cookie
 
@@ -125,7 +126,9 @@ async def room_page(request: Request) -> Response:
         return render(request, "not_found.html", 404)
     who = await identity_of(request, room_id)
     if who is None:
-        return render(request, "join.html", room=room, proposed=proposed_name())
+        # A locked room says so before anyone types a pseudonym (its link and its code lead here).
+        return render(request, "join.html", room=room, proposed=proposed_name(),
+                      locked=RoomSettings.load(room.settings).locked)
     config = {**await room_config(request, room_id, who), "welcome": request.query_params.get("bienvenue") == "1"}
     page = render(request, "room.html", room=room, who=who, config=config, join_url=join_url(essaim, room_id))
     if who.role == "facilitator":  # the home page's capitalisation form offers this room (app/mine.py)

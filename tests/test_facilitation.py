@@ -348,6 +348,13 @@ def test_locked_rooms_refuse_newcomers(client: TestClient, room: Room) -> None:
     expect_ok(facilitator, "room.configure", locked=True)
     refused = client.post(f"/api/rooms/{room.id}/participants", json={"name": "Tard"})
     assert refused.status_code == 422 and refused.json()["error"] == "room.locked"
+    # The link and the code say so at once, before anyone types a pseudonym.
+    code = facilitator.first["room"]["code"]
+    page = client.post("/join-code", data={"code": code}, headers={"origin": ORIGIN})
+    assert page.status_code == 200 and "n’accepte plus de nouvelles personnes" in page.text
+    assert 'name="name"' not in page.text
+    expect_ok(facilitator, "room.configure", locked=False)
+    assert 'name="name"' in client.get(f"/rooms/{room.id}").text
     facilitator.close()
 
 

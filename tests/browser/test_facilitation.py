@@ -116,6 +116,9 @@ def card(page: Page, text: str) -> Locator:
 
 def go_to(facilitator: Page, phase: str) -> None:
     facilitator.locator("#phase-bar").get_by_role("button", name=re.compile(phase)).click()
+    if phase == "Clôturé":  # asked first: the room becomes read-only and its code stops
+        expect(facilitator.get_by_role("button", name="Oui, clôturer")).to_be_focused()
+        facilitator.get_by_role("button", name="Oui, clôturer").click()
     expect(facilitator.locator("#phase-bar [aria-current=step]")).to_contain_text(phase)
 
 
@@ -225,6 +228,9 @@ def test_timer_shows_the_same_time_everywhere(facilitator: Page, projector: Page
     expect(camille.locator("#announcer")).to_contain_text("Minuteur")
     assert camille.locator("#timer").get_attribute("role") == "timer"
 
+    facilitator.get_by_label("Autre durée (en minutes)").fill("1.5")  # half minutes too
+    facilitator.get_by_role("button", name="Lancer", exact=True).click()
+    expect(sami.locator("#timer-clock")).to_have_text(re.compile(r"^01:(30|2\d)$"))
     facilitator.get_by_label("Autre durée (en minutes)").fill("4")
     facilitator.get_by_role("button", name="Lancer", exact=True).click()
     expect(sami.locator("#timer-clock")).to_have_text(re.compile(r"^0(4:00|3:5\d)$"))
@@ -363,6 +369,10 @@ def test_closing_makes_everything_read_only(facilitator: Page, projector: Page, 
     for page in (camille, sami, projector):
         expect(page.locator("#timer")).to_be_hidden()
     expect(sami.locator("#announcer")).to_contain_text("Minuteur arrêté")
+    facilitator.locator("#phase-bar").get_by_role("button", name=re.compile("Clôturé")).click()
+    facilitator.get_by_role("button", name="Annuler").click()  # changed one's mind: nothing happens
+    expect(facilitator.locator("#phase-bar").get_by_role("button", name=re.compile("Clôturé"))).to_be_focused()
+    expect(camille.locator("#phase-label")).to_have_text("Écriture")
     go_to(facilitator, "Clôturé")
     for page in (camille, sami):
         expect(page.locator("#phase-label")).to_have_text("Clôturé")

@@ -41,7 +41,16 @@ export class FacilitationPanel {
       const button = /** @type {HTMLElement} */ (event.target).closest("button[data-phase]");
       if (!(button instanceof HTMLElement) || !this.state) return;
       const phase = button.dataset.phase ?? "";
-      if (phase !== this.state.room.phase) this.send({ type: "room.phase", phase });
+      if (phase === this.state.room.phase) return;
+      if (phase === "closed") this.askToClose(); // read-only, and the code stops: one click is too easy
+      else this.send({ type: "room.phase", phase });
+    });
+    byId("close-confirm").addEventListener("click", (event) => {
+      const button = /** @type {HTMLElement} */ (event.target).closest("button[data-close]");
+      if (!(button instanceof HTMLElement)) return;
+      byId("close-confirm").hidden = true;
+      if (button.dataset.close === "yes") this.send({ type: "room.phase", phase: "closed" });
+      else /** @type {HTMLElement | null} */ (byId("phase-bar").querySelector('[data-phase="closed"]'))?.focus();
     });
     for (const id of ["settings", "vote-settings"]) byId(id).addEventListener("change", (event) => {
       const input = /** @type {HTMLInputElement} */ (event.target);
@@ -63,12 +72,12 @@ export class FacilitationPanel {
     byId("timer-custom").addEventListener("submit", (event) => {
       event.preventDefault();
       const field = /** @type {HTMLInputElement} */ (byId("timer-minutes"));
-      const minutes = Math.round(Number(field.value));
-      if (!Number.isFinite(minutes) || minutes < 1 || minutes > MAX_MINUTES) {
+      const seconds = Math.round(Number(field.value) * 60); // half minutes too: 1.5 is 90 s
+      if (!Number.isFinite(seconds) || seconds < 30 || seconds > MAX_MINUTES * 60) {
         field.focus();
         return;
       }
-      this.send({ type: "timer.start", seconds: minutes * 60 });
+      this.send({ type: "timer.start", seconds });
     });
   }
 
@@ -84,8 +93,14 @@ export class FacilitationPanel {
     this.drawDone(state);
   }
 
+  askToClose() {
+    byId("close-confirm").hidden = false;
+    /** @type {HTMLElement} */ (byId("close-confirm").querySelector('[data-close="yes"]')).focus();
+  }
+
   /** @param {State} state */
   drawPhase(state) {
+    if (state.room.phase === "closed") byId("close-confirm").hidden = true;
     for (const button of byId("phase-bar").querySelectorAll("button[data-phase]")) {
       const current = /** @type {HTMLElement} */ (button).dataset.phase === state.room.phase;
       if (current) button.setAttribute("aria-current", "step");
