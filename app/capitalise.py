@@ -10,6 +10,7 @@ a new one). The result is an ordinary schema-1 document, imported like any other
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from typing import Any
 
@@ -34,6 +35,23 @@ def local_day(epoch: float, lang: str) -> str:
     """A workshop's day as its people write it: 28/11/2026 in French, 2026-11-28 otherwise."""
     iso = export.day(epoch)
     return f"{iso[8:]}/{iso[5:7]}/{iso[:4]}" if lang == "fr" else iso
+
+
+def legend(sources: str | None, lang: str) -> list[dict[str, Any]]:
+    """A capitalisation room's groups as its pages list them (templates/_sources.html): each
+    label with the colour of its place (`index`, as `provenance.js` picks it), its workshop's
+    title and its day, localised. A plain room's `sources` is "[]": no legend."""
+    try:
+        listed = json.loads(sources or "[]")
+    except ValueError:
+        return []
+    out = []
+    for n, s in enumerate(listed if isinstance(listed, list) else []):
+        day = str(s.get("date") or "")
+        shown = f"{day[8:]}/{day[5:7]}/{day[:4]}" if lang == "fr" and len(day) == 10 else day
+        out.append({"index": n, "label": s.get("label") or s.get("id", ""), "title": s.get("title", ""),
+                    "date": shown})
+    return out
 
 
 def labels(given: list[str], docs: list[importer.Document]) -> list[str]:

@@ -130,7 +130,8 @@ async def room_page(request: Request) -> Response:
         return render(request, "join.html", room=room, proposed=proposed_name(),
                       locked=RoomSettings.load(room.settings).locked)
     config = {**await room_config(request, room_id, who), "welcome": request.query_params.get("bienvenue") == "1"}
-    page = render(request, "room.html", room=room, who=who, config=config, join_url=join_url(essaim, room_id))
+    page = render(request, "room.html", room=room, who=who, config=config, join_url=join_url(essaim, room_id),
+                  sources=capitalise.legend(room.sources, lang_of(request)))  # a capitalisation's groups
     if who.role == "facilitator":  # the home page's capitalisation form offers this room (app/mine.py)
         mine.remember(page, request, essaim, room_id, who.participant_id)
     return page
@@ -194,6 +195,7 @@ async def screen_page(request: Request) -> Response:
     if who is None or who.role != "facilitator":
         return render(request, "forbidden.html", 403, room=room)
     return render(request, "screen.html", room=room, who=who, join_url=join_url(essaim, room_id),
+                  sources=capitalise.legend(room.sources, lang_of(request)),
                   config={**await room_config(request, room_id, who, "screen"), "screen": True})
 
 
@@ -366,7 +368,7 @@ async def facilitator_link(request: Request) -> Response:
 
 # Imported here, after the helpers they use from this module: exports and import (export_routes.py),
 # the JSON a room page fetches beside its socket (page_data.py).
-from . import export_routes, mine, page_data  # noqa: E402
+from . import capitalise, export_routes, mine, page_data  # noqa: E402
 
 ROUTES = [
     Route("/", home, methods=["GET"]),

@@ -155,3 +155,39 @@ def test_labels_are_titles_then_dates_then_numbers() -> None:
     long = capitalise.labels(["", ""], [docs[3], doc("x" * 70, 86400, "en")])
     assert long == ["x" * 46 + "… (1970-01-01)", "x" * 46 + "… (1970-01-02)"]
     assert all(len(label) <= capitalise.LABEL_MAX for label in long)
+
+
+def test_the_room_and_its_projector_list_the_groups_with_their_colour_and_day(client: TestClient) -> None:
+    body = {"title": "Capitalisation 2026", "sources": [{"label": label, "document": json.loads(raw)}
+                                                         for label, raw in sources()]}
+    created = client.post("/api/rooms/capitalise?name=Nadia", json=body).json()
+    auth = {"authorization": f"Bearer {created['facilitator_token']}"}
+    for path in (f"/rooms/{created['id']}", f"/rooms/{created['id']}/screen"):
+        page = client.get(path, headers=auth).text
+        assert "Groupes rassemblés dans cet atelier" in page and "/css/sources.css" in page, path
+        assert '<span class="tag source source-0" dir="auto">Groupe A</span>' in page
+        assert '<span class="tag source source-1" dir="auto">Groupe B</span>' in page
+        assert "Atelier du groupe B</span> · atelier du 28/11/2026" in page
+    plain = client.post("/api/rooms", json={"title": "Simple"}).json()
+    page = client.get(f"/rooms/{plain['id']}", headers={"authorization": f"Bearer {plain['facilitator_token']}"}).text
+    assert "sources.css" not in page and "Groupes rassemblés" not in page
+
+
+def test_every_group_colour_is_dark_ink_on_a_light_tag() -> None:
+    """The colours are a second sign beside the label and the border; each keeps ink readable (≥ 4.5:1)."""
+    import re
+    from pathlib import Path
+
+    def luminance(hex_colour: str) -> float:
+        rgb = [int(hex_colour[i:i + 2], 16) / 255 for i in (0, 2, 4)]
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    css = (Path(__file__).parent.parent / "static" / "css" / "sources.css").read_text()
+    rules = dict(re.findall(r"\.source-(\d) \{([^}]*)\}", css))
+    assert sorted(rules) == [str(n) for n in range(6)]
+    backgrounds = {re.search(r"background: #(\w{6})", r).group(1) for r in rules.values()}  # type: ignore[union-attr]
+    borders = {re.search(r"(solid|dashed|dotted|double)", r).group(1) + ("2" in r and "radius" in r) * "r"  # type: ignore[union-attr]
+               for r in rules.values()}
+    assert len(backgrounds) == 6 and len(borders) == 6  # a colour and a border style of its own
+    ink = luminance("1d1d1b")
+    assert all((luminance(b) + 0.05) / (ink + 0.05) >= 4.5 for b in backgrounds)

@@ -14,6 +14,8 @@ import {
   clustersOf, doneOf, isPrivateView, membersOf, offersDone, participantsPresent, talliesShown, totalOf,
 } from "./state.js";
 import { actionsInOrder, looseOf, ranking } from "./state-later.js";
+import { sourceTag } from "./views/provenance.js";
+import { actionTexts } from "./views/roadmap.js";
 import { drawConnection } from "./views/status.js";
 import { TimerView } from "./views/timer.js";
 
@@ -152,13 +154,14 @@ function drawBoard(state) {
       h("span", { class: "screen-idea-text" }, [keepTogether(idea.text)]),
       idea.name ? h("span", { class: "screen-idea-author" }, [t("js.idea.by", { name: idea.name })]) : null,
       idea.cluster ? null : dots(idea.idea),
+      sourceTag(state, idea), // a capitalisation: the group it came from
     ]);
   };
   const blocks = state.prompts.map((prompt) => {
     const clusters = clustersOf(state, prompt.id).map((cluster) => {
       count += 1;
       return h("li", { class: "screen-cluster" }, [
-        h("p", { class: "screen-cluster-title" }, [keepTogether(cluster.title), " ", dots(cluster.cluster)]),
+        h("p", { class: "screen-cluster-title" }, [keepTogether(cluster.title), " ", dots(cluster.cluster), " ", sourceTag(state, cluster)]),
         h("ul", { class: "screen-cluster-ideas" }, membersOf(state, cluster.cluster).filter((i) => !i.hidden).map(ideaCard)),
       ]);
     });
@@ -188,10 +191,15 @@ function drawResults(state) {
   const roadmap = actions.length && state.room.phase !== "results"
     ? h("section", { class: "screen-prompt screen-roadmap" }, [
       h("div", { class: "screen-prompt-head" }, [h("h3", { class: "screen-prompt-title" }, [t("js.roadmap.title")])]),
-      h("ol", { class: "screen-ranking" }, actions.map((a) => h("li", { class: "screen-result" }, [
-        h("span", { class: "screen-result-title" }, [keepTogether(a.title)]),
-        a.owners.length ? h("span", { class: "screen-result-ideas" }, [`${t("js.roadmap.col.owners")} : ${a.owners.join(", ")}`]) : null,
-      ]))),
+      h("table", { class: "screen-roadmap-table" }, [ // the room's table, as the projector can show it
+        h("thead", {}, [h("tr", {}, [t("js.roadmap.col.action"), t("js.roadmap.col.owners"), t("js.roadmap.col.when"),
+          t("js.roadmap.col.status"), t("js.roadmap.col.source")].map((head) => h("th", { scope: "col" }, [head])))]),
+        h("tbody", {}, actions.map((a) => {
+          const { when, status, source } = actionTexts(state, a);
+          return h("tr", {}, [h("td", {}, [keepTogether(a.title)]), h("td", {}, [a.owners.join(", ")]), h("td", {}, [when]),
+            h("td", {}, [status]), h("td", {}, [source])]);
+        })),
+      ]),
     ])
     : null;
   flow.replaceChildren(roadmap ?? "", h("section", { class: "screen-prompt screen-results" }, [
@@ -205,6 +213,7 @@ function drawResults(state) {
       h("span", { class: "screen-result-title" }, [keepTogether(item.title)]),
       " ",
       h("span", { class: "screen-result-votes" }, [t("js.vote.total", { count: item.votes })]),
+      " ", sourceTag(state, /** @type {any} */ (state.clusters.get(item.id) ?? state.ideas.get(item.id) ?? {})),
       item.ideas.length ? h("span", { class: "screen-result-ideas" }, [item.ideas.map((i) => i.text).join(" · ")]) : null,
     ]))),
   ]));

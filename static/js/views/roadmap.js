@@ -24,6 +24,20 @@ const LABELS = {
 };
 const label = (/** @type {string} */ key) => (LABELS[key] ?? (() => key))();
 
+/**
+ * What an action's row says beyond its own texts, in words: the room's table and the projector's
+ * (screen.js) say the same. @param {State} state @param {Action} a
+ */
+export function actionTexts(state, a) {
+  const source = sourceOf(state, a);
+  return {
+    when: [a.horizon ? label(a.horizon) : "", a.due ? new Date(`${a.due}T12:00:00`).toLocaleDateString(document.documentElement.lang || "fr") : ""]
+      .filter(Boolean).join(" · "),
+    status: label(a.status),
+    source: source ? `${source.title}${source.votes !== null ? ` (${t("js.vote.total", { count: source.votes })})` : ""}` : "",
+  };
+}
+
 /** Owners or partners typed as "Mairie, Centre social". @param {string} text */
 function people(text) {
   return text.split(/[,;\n]/).map((p) => p.trim()).filter(Boolean);
@@ -85,9 +99,7 @@ export class RoadmapView {
 
   /** @param {State} state @param {Action} a @param {boolean} planning @param {number} index @param {number} count */
   row(state, a, planning, index, count) {
-    const source = sourceOf(state, a);
-    const when = [a.horizon ? label(a.horizon) : "", a.due ? new Date(`${a.due}T12:00:00`).toLocaleDateString(document.documentElement.lang || "fr") : ""]
-      .filter(Boolean).join(" · ");
+    const { when, source } = actionTexts(state, a);
     const titleId = `action-${a.action}-title`;
     const tool = (/** @type {string} */ action, /** @type {string} */ text, extra = "", disabled = false) =>
       h("button", { type: "button", class: `button small ${extra}`, disabled, dataset: { roadmap: action, action: a.action },
@@ -101,9 +113,7 @@ export class RoadmapView {
       h("td", { dataset: { label: t("js.roadmap.col.partners") } }, [a.partners.join(", ")]),
       h("td", { dataset: { label: t("js.roadmap.col.when") } }, [when]),
       h("td", { dataset: { label: t("js.roadmap.col.status") } }, [h("span", { class: `status status-${a.status}` }, [label(a.status)])]),
-      h("td", { dataset: { label: t("js.roadmap.col.source") } }, [
-        source ? `${source.title}${source.votes !== null ? ` (${t("js.vote.total", { count: source.votes })})` : ""}` : "",
-      ]),
+      h("td", { dataset: { label: t("js.roadmap.col.source") } }, [source]),
       h("td", { class: "roadmap-tools" }, planning ? [
         tool("edit", t("js.roadmap.edit")),
         tool("up", t("js.cluster.up"), "", index === 0),
