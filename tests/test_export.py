@@ -123,8 +123,21 @@ def test_english_labels_come_from_the_english_catalogue() -> None:
     doc = fixture()
     doc["room"]["lang"] = "en"
     md = export.markdown(doc)
-    assert "## Ranking" in md and "in progress" in md and "within 3 months" in md and "(tied)" in md
-    assert export.csv_roadmap(doc).decode("utf-8-sig").startswith("Action;Description;Owners")
+    assert "## Ranking" in md and "In progress" in md and "Within 3 months" in md and "(tied)" in md
+    assert export.csv_roadmap(doc).decode("utf-8-sig").startswith("Action;Description;Led by")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_the_roadmap_files_use_the_words_of_the_room_s_table(lang: str) -> None:
+    """A file says what the screen showed: the same column names, statuses and horizons as the
+    room's roadmap table (static/js/views/roadmap.js), in the room's language."""
+    from app.i18n import catalogue
+    words = catalogue(lang)
+    for page_key, file_key in (("js.roadmap.col.owners", "export.col.owners"), ("js.roadmap.col.when", "export.col.horizon"),
+                               ("js.roadmap.col.status", "export.col.status"), ("js.roadmap.col.source", "export.col.source"),
+                               *((f"js.roadmap.status.{s}", f"export.status.{s}") for s in export.STATUSES),
+                               *((f"js.roadmap.horizon.{h}", f"export.horizon.{h}") for h in export.HORIZONS)):
+        assert words[page_key] == words[file_key], (page_key, file_key)
 
 
 def test_json_is_the_document_with_sorted_keys() -> None:

@@ -45,7 +45,7 @@ def test_the_odt_holds_the_report() -> None:
     assert roadmap.get_cell((0, 2)).get_attribute("table:formula") is None  # text, not a formula
     text = document.get_formatted_text()
     assert "Abeille dorée" in text and "مهرجان الحي" in text and "\u200f" not in text
-    assert "Les ados du foyer" in text and "d'ici 3 mois" in text and document.meta.title.startswith("Journée")
+    assert "Les ados du foyer" in text and "D’ici 3 mois" in text and document.meta.title.startswith("Journée")
 
 
 def test_the_odt_leaves_authors_out_when_the_document_has_none() -> None:
