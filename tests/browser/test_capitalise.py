@@ -84,6 +84,8 @@ def test_two_groups_become_one_workshop_with_their_provenance(server: Server, se
     similar.get_by_role("button", name="Chercher les idées qui se ressemblent").click()
     pair = similar.locator("li.similar-pair").filter(has_text="Une fete de quartier !")
     expect(pair).to_have_count(1)
+    expect(similar.locator("li.similar-pair").first).to_have_text(re.compile(  # across two groups: first, with both
+        r"« Une fête de quartier » \(Atelier Groupe Nord\) et « Une fete de quartier ! » \(Atelier Groupe Sud\)"))
     pair.get_by_role("button", name="Les regrouper").click()
     cluster = board.locator("section.cluster")
     expect(cluster).to_have_count(1)

@@ -7,6 +7,7 @@
  */
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { provenanceOf } from "../state.js";
 
 /** @typedef {import("../state.js").State} State */
 /** @typedef {(command: {type: string, [key: string]: unknown}) => void} Send */
@@ -45,11 +46,22 @@ export class SimilarHints {
     }
   }
 
-  /** @param {{a: Item, b: Item, score: number}[]} pairs */
+  /**
+   * In a capitalisation room each side says its group, and pairs across two groups come first:
+   * they are what the session is for. @param {{a: Item, b: Item, score: number}[]} pairs
+   */
   draw(pairs) {
+    const state = this.state();
+    const group = (/** @type {Item} */ item) => (state
+      ? provenanceOf(state, /** @type {any} */ (state.clusters.get(item.id) ?? state.ideas.get(item.id) ?? {}))?.label : null) ?? null;
+    const across = (/** @type {{a: Item, b: Item}} */ p) => group(p.a) !== null && group(p.b) !== null && group(p.a) !== group(p.b);
+    const ordered = [...pairs].sort((x, y) => Number(across(y)) - Number(across(x))); // stable: the server's order otherwise
+    const words = (/** @type {{a: Item, b: Item}} */ p) => group(p.a) !== null && group(p.b) !== null
+      ? t("js.similar.pair_groups", { a: p.a.text, b: p.b.text, group_a: group(p.a), group_b: group(p.b) })
+      : t("js.similar.pair", { a: p.a.text, b: p.b.text });
     this.status.textContent = pairs.length ? t("js.similar.found", { count: pairs.length }) : t("js.similar.none");
-    this.list.replaceChildren(...pairs.map((pair) => h("li", { class: "similar-pair", dataset: { a: pair.a.id, b: pair.b.id } }, [
-      h("p", {}, [t("js.similar.pair", { a: pair.a.text, b: pair.b.text })]),
+    this.list.replaceChildren(...ordered.map((pair) => h("li", { class: "similar-pair", dataset: { a: pair.a.id, b: pair.b.id } }, [
+      h("p", {}, [words(pair)]),
       h("div", { class: "button-row" }, [
         h("button", { type: "button", class: "button small primary", dataset: { similar: "merge" } }, [t("js.similar.merge")]),
         h("button", { type: "button", class: "button small", dataset: { similar: "ignore" } }, [t("js.similar.ignore")]),
