@@ -191,7 +191,8 @@ def content(doc: dict[str, Any]) -> dict[str, Any]:
         "actions": [({k: v for k, v in a.items() if k not in ("id", "source")}, source(a["source"]))
                     for a in doc["actions"]],
         "voters": doc["voters"], "sources": doc["sources"], "format": doc["format"], "schema": doc["schema"],
-        "provenance": sorted((x.get("source"), x.get("source_votes")) for x in doc["ideas"] + doc["clusters"]),
+        "provenance": sorted((x.get("source") or "", -1 if x.get("source_votes") is None else x["source_votes"])
+                             for x in doc["ideas"] + doc["clusters"]),
     }
 
 
@@ -338,13 +339,19 @@ def documents(draw: Any) -> dict[str, Any]:
                 "source": draw(st.sampled_from([None, {"kind": "idea", "id": "parti"},  # gone: link lost
                                                 *({"kind": k, "id": i} for k, i in items)])),
                 "position": float(n)} for n, t in enumerate(draw(st.lists(WORDS, max_size=3)))]
+    sources = [{"id": f"s{n + 1}", "label": f"Groupe {t}", "title": t, "date": "2026-11-28"}
+               for n, t in enumerate(draw(st.lists(WORDS, max_size=2, unique_by=lambda w: w.casefold())))]
+    for item in [*clusters, *ideas]:  # a capitalisation: each item's group and its dots there
+        group = draw(st.sampled_from([None, *(g["id"] for g in sources)]))
+        if group is not None:
+            item.update(source=group, source_votes=draw(st.sampled_from([None, 0, 3])))
     dots = sum(c["votes"] for c in clusters) + sum(i["votes"] for i in ideas)
     settings = {"show_authors": True, "vote_budget": 5, "vote_cap": 3, "vote_on": "all", "tallies": "hidden"}
     return {"format": "essaim.workshop", "schema": 1, "exported_at": 0.0,
             "room": {"title": draw(WORDS), "template": "remue-meninges", "lang": draw(st.sampled_from(["fr", "en"])),
                      "phase": "results", "created_at": draw(st.floats(1e9, 1.79e9)), "settings": settings},
             "prompts": prompts, "clusters": clusters, "ideas": ideas, "actions": actions, "voters": dots,
-            "sources": []}
+            "sources": sources}
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
