@@ -159,6 +159,8 @@ def parse(raw: bytes | str) -> Document | list[Problem]:
         return [Problem("file", "protocol.invalid_json")]
     if isinstance(data, dict) and data.get("format") == FORMAT and data.get("schema") != SCHEMA:
         return [Problem("schema", "import.schema", {"schema": str(data.get("schema"))[:20], "supported": SCHEMA})]
+    if isinstance(data, dict) and (full := _over_limits(data)):
+        return full
     try:
         return Document.model_validate(data, strict=True)
     except RecursionError:
@@ -166,6 +168,17 @@ def parse(raw: bytes | str) -> Document | list[Problem]:
     except ValidationError as exc:
         return [Problem(where(e["loc"]), "protocol.invalid", {"field": str(e["loc"][-1]) if e["loc"] else "file"})
                 for e in exc.errors(include_url=False, include_input=False)[:PROBLEMS_SHOWN]]
+
+
+_CAPS = (("ideas", limits.IDEAS_PER_ROOM, "room.full_of_ideas"), ("clusters", CLUSTERS_MAX, "room.full_of_ideas"),
+         ("actions", limits.ACTIONS_PER_ROOM, "action.too_many"), ("prompts", limits.PROMPTS_PER_ROOM, "prompt.too_many"))
+
+
+def _over_limits(data: dict[str, Any]) -> list[Problem]:
+    """A workshop bigger than a room may be (a capitalisation of big groups, say) is told in words,
+    with the limit, rather than as a list that failed validation."""
+    return [Problem(key, code, {"max": cap}) for key, cap, code in _CAPS
+            if isinstance(data.get(key), list) and len(data[key]) > cap]
 
 
 def where(loc: tuple[int | str, ...], prefix: str = "") -> str:

@@ -191,3 +191,24 @@ def test_every_group_colour_is_dark_ink_on_a_light_tag() -> None:
     assert len(backgrounds) == 6 and len(borders) == 6  # a colour and a border style of its own
     ink = luminance("1d1d1b")
     assert all((luminance(b) + 0.05) / (ink + 0.05) >= 4.5 for b in backgrounds)
+
+
+def test_groups_too_big_together_are_told_so_with_the_limit(client: TestClient) -> None:
+    from app import limits
+    half = limits.IDEAS_PER_ROOM // 2 + 1
+
+    def group(title: str) -> dict[str, Any]:
+        doc = fixture()
+        doc["room"]["title"] = title
+        template = {k: v for k, v in doc["ideas"][0].items() if k != "author"}
+        doc["ideas"] = [{**template, "id": f"n{n}", "cluster": None, "text": f"Idée {n}"} for n in range(half)]
+        doc["clusters"] = doc["actions"] = []
+        return doc
+    body = {"title": "Trop", "sources": [{"label": "", "document": group(t)} for t in ("A", "B")]}
+    before = count_rooms(client)
+    response = client.post("/api/rooms/capitalise?name=Nadia", json=body)
+    assert response.status_code == 422
+    problem = response.json()["problems"][0]
+    assert (problem["where"], problem["code"], problem["params"]) == ("ideas", "room.full_of_ideas",
+                                                                      {"max": limits.IDEAS_PER_ROOM})
+    assert str(limits.IDEAS_PER_ROOM) in problem["message"] and count_rooms(client) == before
