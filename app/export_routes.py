@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -82,10 +83,23 @@ async def report_page(request: Request) -> Response:
 
 # -- import -----------------------------------------------------------------------------------------
 
+_PLACE = re.compile(r"^(?:sources\[(\d+)\]\.)?(?:(ideas|clusters|actions|prompts|rooms|sources)\[(\d+)\])?")
+
+
+def place(where: str, _: i18n.Translate) -> str:
+    """Where a fault is, in words first: "sources[1].ideas[3].text" -> "Groupe n° 2 · Idée n° 4
+    (sources[1].ideas[3].text)"; the path stays, for whoever opens the file to fix it."""
+    match = _PLACE.match(where)
+    group, kind, index = match.groups() if match else (None, None, None)
+    words = ([_("import.where.sources", n=int(group) + 1)] if group is not None else []) + (
+        [_(f"import.where.{kind}", n=int(index or 0) + 1)] if kind else [])
+    return f"{' · '.join(words)} ({where})" if words else where
+
+
 def problems_json(problems: list[importer.Problem], lang: str) -> list[dict[str, Any]]:
     _ = i18n.translator(lang)
-    return [{**p.dump(), "message": _("import.problem", where=p.where, message=_(f"error.{p.code}", **p.params))}
-            for p in problems]
+    return [{**p.dump(), "message": _("import.problem", where=place(p.where, _),
+                                      message=_(f"error.{p.code}", **p.params))} for p in problems]
 
 
 async def capped_body(request: Request, maximum: int) -> bytes | None:

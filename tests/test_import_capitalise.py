@@ -134,7 +134,8 @@ def test_a_room_this_browser_does_not_facilitate_cannot_be_ticked(client: TestCl
     before = count_rooms(client)
     refused = other.post("/rooms/capitalise", data={"rooms": [theirs, mine_too], "title": "X", "name": "C"},
                          files={"files": ("", b"", "application/octet-stream")})
-    assert refused.status_code == 403 and "rooms[0]" in refused.text and count_rooms(client) == before
+    assert refused.status_code == 403 and "Atelier coché n° 1 (rooms[0])" in refused.text
+    assert count_rooms(client) == before
     client.cookies = ours
     too_few = client.post("/rooms/capitalise", data={"rooms": [theirs], "title": "X", "name": "N"},
                           files={"files": ("", b"", "application/octet-stream")})

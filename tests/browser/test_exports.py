@@ -62,7 +62,7 @@ def test_a_bad_file_lists_its_problems(server: Server, session: Session, tmp_pat
     form.get_by_label("Fichier JSON").set_input_files(str(path))
     form.get_by_role("button", name="Créer l’atelier à partir du fichier").click()
     expect(page.locator("#import-error")).to_contain_text("rien n’a été créé")
-    expect(page.locator("#import-error li")).to_contain_text("ideas[0].colour")
+    expect(page.locator("#import-error li")).to_contain_text("Idée n° 1 (ideas[0].colour)")
 
 
 def test_the_facilitator_downloads_what_the_screen_shows(facilitator: Page) -> None:
