@@ -33,8 +33,7 @@ def _short(value: str, room: int) -> str:
 
 def local_day(epoch: float, lang: str) -> str:
     """A workshop's day as its people write it: 28/11/2026 in French, 2026-11-28 otherwise."""
-    iso = export.day(epoch)
-    return f"{iso[8:]}/{iso[5:7]}/{iso[:4]}" if lang == "fr" else iso
+    return export.local_day(export.day(epoch), lang)
 
 
 def legend(sources: str | None, lang: str) -> list[dict[str, Any]]:
@@ -47,10 +46,8 @@ def legend(sources: str | None, lang: str) -> list[dict[str, Any]]:
         return []
     out = []
     for n, s in enumerate(listed if isinstance(listed, list) else []):
-        day = str(s.get("date") or "")
-        shown = f"{day[8:]}/{day[5:7]}/{day[:4]}" if lang == "fr" and len(day) == 10 else day
         out.append({"index": n, "label": s.get("label") or s.get("id", ""), "title": s.get("title", ""),
-                    "date": shown})
+                    "date": export.local_day(str(s.get("date") or ""), lang)})
     return out
 
 

@@ -99,6 +99,12 @@ def day(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).date().isoformat()
 
 
+def local_day(iso: str, lang: str) -> str:
+    """A day as its readers write it: 28/11/2026 in French; ISO otherwise (and anything not a day)."""
+    plain = len(iso) == 10 and iso[4] == iso[7] == "-"
+    return f"{iso[8:]}/{iso[5:7]}/{iso[:4]}" if lang == "fr" and plain else iso
+
+
 # Characters `text.clean` leaves as they are (printable ASCII, Latin-1 and Latin Extended letters but
 # the soft hyphen, typographic quotes and dashes, the ellipsis, the euro sign, newlines): a text made
 # of them only, and already spaced as cleaning spaces it, is clean. Stored texts almost always are,
@@ -158,11 +164,12 @@ def report(doc: dict[str, Any]) -> Report:
                            for c in clusters if c["prompt"] == p["id"]],
                           [line(i) for i in ideas if i["prompt"] == p["id"] and not i.get("cluster")])
               for p in prompts]
-    return Report(lang=lang, title=shown(room["title"]), date=day(room["created_at"]), voters=doc.get("voters", 0),
+    return Report(lang=lang, title=shown(room["title"]), date=local_day(day(room["created_at"]), lang),
+                  voters=doc.get("voters", 0),
                   votes_shown=votes_shown, prompts=blocks,
                   ranking=_ranking(doc, prompts, clusters, ideas) if votes_shown else [],
                   actions=[_action(a, doc, lang, votes_shown) for a in _by_position(doc["actions"])],
-                  sources=list(doc.get("sources", [])))
+                  sources=[{**s, "date": local_day(str(s.get("date", "")), lang)} for s in doc.get("sources", [])])
 
 
 def _ranking(doc: dict[str, Any], prompts: list[dict[str, Any]], clusters: list[dict[str, Any]],
@@ -186,7 +193,8 @@ def _ranking(doc: dict[str, Any], prompts: list[dict[str, Any]], clusters: list[
 
 def _action(action: dict[str, Any], doc: dict[str, Any], lang: str, votes_shown: bool) -> ActionLine:
     _ = translator(lang)
-    horizon = action.get("due") or (_(f"export.horizon.{action['horizon']}") if action.get("horizon") else "")
+    horizon = local_day(action["due"], lang) if action.get("due") else (
+        _(f"export.horizon.{action['horizon']}") if action.get("horizon") else "")
     source = ""
     if action.get("source"):
         kind, ref = action["source"]["kind"], action["source"]["id"]

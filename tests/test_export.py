@@ -127,6 +127,14 @@ def test_english_labels_come_from_the_english_catalogue() -> None:
     assert export.csv_roadmap(doc).decode("utf-8-sig").startswith("Action;Description;Led by")
 
 
+def test_days_are_written_as_their_readers_write_them() -> None:
+    doc = fixture()
+    assert "Atelier du 28/11/2026" in export.markdown(doc) and "01/03/2027" in export.markdown(doc)
+    doc["room"]["lang"] = "en"
+    assert "2026-11-28" in export.markdown(doc) and "2027-03-01" in export.markdown(doc)
+    assert export.local_day("pas une date", "fr") == "pas une date"
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_the_roadmap_files_use_the_words_of_the_room_s_table(lang: str) -> None:
     """A file says what the screen showed: the same column names, statuses and horizons as the

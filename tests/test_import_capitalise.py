@@ -89,7 +89,7 @@ def test_exports_of_a_capitalised_room_show_each_item_s_group() -> None:
     assert isinstance(merged, dict)
     md = export.markdown(merged)
     assert "### Fêtes de quartier 🎉 — 0 gommette · Groupe A (7 gommettes)" in md
-    assert "Source Groupe B : Atelier du groupe B (2026-11-28)" in md
+    assert "Source Groupe B : Atelier du groupe B (28/11/2026)" in md
     rows = export.csv_ideas(merged).decode("utf-8-sig").splitlines()
     assert rows[0].endswith(";Groupe d’origine") and any(r.endswith(";Groupe B (4 gommettes)") for r in rows)
     assert '<span class="origin" dir="auto">Groupe A (7 gommettes)</span>' in render_html(merged)
