@@ -222,6 +222,7 @@ def test_g_takes_the_keyboard_from_a_big_board_to_the_grouping_bar(server: Serve
     page = join_workshop(facilitator, session, "Alex")
     go_to(facilitator, "Partage et regroupement")
     expect(page.locator("#board li.idea")).to_have_count(30)
+    expect(page.locator("#group-status")).to_be_visible()  # the bar's module has come (views/grouping.js, lazy)
     press(page, "g")  # nothing ticked yet: the line that says what to do
     expect(page.locator("#group-status")).to_be_focused()
     expect(page.locator("#group-status")).to_have_text("Sélectionnez des idées pour les regrouper.")
