@@ -681,7 +681,8 @@ async def test_a_reset_connection_resends_its_pending_op_once(shared_server: Ser
     proxy.set_mode("pass")
     back = await open_peer(shared_server, board.room_id, alice_token, since=alice.seq,
                            base_url=proxy.ws_url, **KEEPALIVE)
-    assert back.first == {"type": "catchup", "seq": alice.seq, "present": back.first["present"], "events": []}
+    assert back.first == {"type": "catchup", "seq": alice.seq, "now": back.first["now"], "present": back.first["present"],
+                          "events": []}
     await back.send(pending)
     added = await back.reply("alice-lost")
     assert added["type"] == "idea.added" and added["seq"] == alice.seq + 1
