@@ -37,6 +37,8 @@ export class RoomClient {
     this.held = [];
     /** A snapshot was asked for and has not come yet. */
     this.refetching = false;
+    /** A stale snapshot was asked for again. */
+    this.again = false;
     this.ended = false;
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     this.connection = new Connection({
@@ -71,6 +73,13 @@ export class RoomClient {
     switch (frame.type) {
       case "snapshot": {
         const first = !this.connection.ready;
+        // Read before an event this page has applied, sent after it (ws.py _resend): ask once more, not go back.
+        if (!first && this.state && frame.seq < this.state.seq && !this.again) {
+          this.again = true;
+          this.refetching = this.connection.sendFrame({ type: "snapshot" });
+          return;
+        }
+        this.again = false;
         this.state = fromSnapshot(frame);
         this.held = [];
         this.refetching = false;
