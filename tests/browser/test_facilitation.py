@@ -17,7 +17,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 from websockets.sync.client import connect
 
-from tests.support.server import Server
+from tests.support.proxy_for_browser import BrowserProxy
+from tests.support.server import Server, free_port
 
 from .conftest import PHONE, Session, open_workshop, screenshot
 
@@ -636,3 +637,39 @@ def test_nothing_left_for_another_origin(session: Session, server: Server) -> No
     expected = re.compile(r"^Failed to load resource: the server responded with a status of (403|404) ")
     assert [line for line in session.log.console_errors if not expected.match(line)] == []
     assert len(session.log.console_errors) <= 2
+
+
+def test_a_phone_that_lost_its_socket_shows_the_time_left_when_it_is_back(session: Session, tmp_path: Path) -> None:
+    """The timer started while the phone was cut off: its catch-up replays timer.changed with the
+    `now` of its start, and the page takes its clock from the catch-up frame instead (issue 3 audit,
+    gap 2), so it shows what every other screen shows. After test_nothing_left_for_another_origin:
+    this one's pages go through a proxy, another origin, and its cut sockets log errors."""
+    port = free_port()
+    proxy = BrowserProxy(target_port=port).start()
+    server = Server(tmp_path / "data", port=port, ESSAIM_ALLOWED_ORIGINS=proxy.url).start()
+    try:
+        room = server.post("/api/rooms", {"title": "Atelier en sous-sol", "template": "remue-meninges", "phase": "write"})
+        laptop = session.page()
+        laptop.goto(room["facilitator_url"])
+        laptop.wait_for_url(f"{server.url}/rooms/{room['id']}")
+        phone = session.page(**PHONE)
+        phone.goto(room["join_url"].replace(server.url, proxy.url))
+        phone.get_by_role("button", name="Rejoindre l’atelier").click()
+        expect(phone.locator("#connection")).to_have_text("Connecté")
+        proxy.cut()
+        expect(phone.locator("#connection")).not_to_have_text("Connecté")
+        laptop.get_by_role("button", name="3 min", exact=True).click()
+        expect(laptop.locator("#timer")).to_be_visible()
+        phone.wait_for_timeout(5000)  # the timer runs on while the phone is away
+        proxy.restore()
+        phone.context.set_offline(True)
+        phone.context.set_offline(False)  # the browser's `online` event: reconnect now
+        expect(phone.locator("#connection")).to_have_text("Connecté", timeout=20000)
+        expect(phone.locator("#timer")).to_be_visible()
+        assert abs(seconds(phone) - seconds(laptop)) <= 1, (seconds(phone), seconds(laptop))
+        assert seconds(phone) <= 176  # not the three minutes the logged event would say
+        phone.context.close()
+        laptop.context.close()
+    finally:
+        server.stop()
+        proxy.stop()
