@@ -281,10 +281,10 @@ class Service:
                 return None
             if private_now(room.phase, RoomSettings.load(room.settings)) and person.role != "facilitator":
                 return None
-            layout = store.layout(conn, room.id)
-            items = [similar.Item(i, "idea", layout.texts[i], p.cluster)
-                     for i, p in layout.ideas.items() if i not in layout.hidden]
-            return items + [similar.Item(c, "cluster", s.title) for c, s in layout.clusters.items()]
+            items = [similar.Item(r.id, "idea", r.text, r.cluster_id, r.source)
+                     for r in store.ideas(conn, room.id) if not r.hidden]
+            return items + [similar.Item(c.id, "cluster", c.title, source=c.source)
+                            for c in store.clusters(conn, room.id)]
         items = await self._read(run)
         return None if items is None else await asyncio.to_thread(similar.pairs, items)
 

@@ -25,6 +25,7 @@ class Item:
     kind: str  # "idea" or "cluster"
     text: str
     group: str | None = None  # the cluster an idea is in: ideas of one cluster are no hint
+    source: str | None = None  # the group it came from, in a capitalisation room
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,10 @@ def normalise(text: str) -> str:
 
 
 def pairs(items: list[Item], threshold: int = THRESHOLD) -> list[Pair]:
-    """The closest pairs first, at most `MAX_PAIRS`, each item in at most one pair."""
+    """The closest pairs first, at most `MAX_PAIRS`, each item in at most one pair.
+
+    In a capitalisation room, pairs across two groups come before pairs within one: they are
+    what that session is for, and same-group pairs must not take their places in the list."""
     items = [i for i in items if normalise(i.text)][:MAX_ITEMS]
     texts = [normalise(i.text) for i in items]
     if len(items) < 2:
@@ -54,7 +58,7 @@ def pairs(items: list[Item], threshold: int = THRESHOLD) -> list[Pair]:
             y = x + 1 + offset
             if not _together(items[x], items[y]):
                 found.append((int(score), x, y))
-    found.sort(key=lambda f: (-f[0], f[1], f[2]))
+    found.sort(key=lambda f: (_same_source(items[f[1]], items[f[2]]), -f[0], f[1], f[2]))
     used: set[int] = set()
     result: list[Pair] = []
     for score, x, y in found:
@@ -65,6 +69,10 @@ def pairs(items: list[Item], threshold: int = THRESHOLD) -> list[Pair]:
         if len(result) >= MAX_PAIRS:
             break
     return result
+
+
+def _same_source(a: Item, b: Item) -> bool:
+    return a.source is not None and a.source == b.source
 
 
 def _together(a: Item, b: Item) -> bool:

@@ -52,3 +52,14 @@ def test_the_hints_follow_what_the_reader_may_see(client: TestClient) -> None:
         "Une fête de quartier", "La fête du quartier"}
     fac.close()
     alice.close()
+
+
+def test_in_a_capitalisation_room_pairs_across_two_groups_come_first() -> None:
+    """Same-group pairs, however close, must not take the places of those across groups."""
+    within = [Item(f"a{i}", "idea", f"Atelier cuisine numéro {i}", source="A") for i in range(2 * similar.MAX_PAIRS)]
+    within += [Item(f"b{i}", "idea", f"Atelier cuisine numéro {i}!", source="A") for i in range(2 * similar.MAX_PAIRS)]
+    across = [Item("x", "idea", "Une fête de quartier", source="A"), Item("y", "idea", "La fête du quartier", source="B")]
+    found = similar.pairs(within + across)
+    assert len(found) == similar.MAX_PAIRS and (found[0].a.id, found[0].b.id) == ("x", "y")
+    plain = [Item(i.id, i.kind, i.text) for i in within + across]  # no groups: by score, then order
+    assert similar.pairs(plain)[0].a.id != "x"
