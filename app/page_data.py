@@ -3,21 +3,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from . import i18n
 from .routes import essaim_of, identity_of, lang_of
+from .service import Identity
+
+T = TypeVar("T")
+
+
+async def _for_reader(request: Request, read: Callable[[Identity], Awaitable[T | None]]) -> T | None:
+    """What `read` gives the reader of this room (its token or cookie); None: no reader, or no right."""
+    who = await identity_of(request, request.path_params["room_id"])
+    return await read(who) if who else None
+
+
+def _forbidden() -> Response:
+    return JSONResponse({"error": "auth.forbidden"}, status_code=403)
 
 
 async def similar_ideas(request: Request) -> Response:
     """Ideas and clusters that say nearly the same thing: hints a person confirms one by one."""
-    room_id = request.path_params["room_id"]
-    who = await identity_of(request, room_id)
-    pairs = await essaim_of(request).service.similar(who) if who else None
+    pairs = await _for_reader(request, essaim_of(request).service.similar)
     if pairs is None:
-        return JSONResponse({"error": "auth.forbidden"}, status_code=403)
+        return _forbidden()
     item = (lambda i: {"id": i.id, "kind": i.kind, "text": i.text, "cluster": i.group})  # noqa: E731
     return JSONResponse({"pairs": [{"a": item(p.a), "b": item(p.b), "score": p.score} for p in pairs]},
                         headers={"cache-control": "no-store"})
@@ -25,11 +39,9 @@ async def similar_ideas(request: Request) -> Response:
 
 async def people(request: Request) -> Response:
     """Everyone in the room, online or not, with the tag of their ideas: facilitators only."""
-    room_id = request.path_params["room_id"]
-    who = await identity_of(request, room_id)
-    listed = await essaim_of(request).service.people(who) if who else None
+    listed = await _for_reader(request, essaim_of(request).service.people)
     if listed is None:
-        return JSONResponse({"error": "auth.forbidden"}, status_code=403)
+        return _forbidden()
     return JSONResponse({"people": listed}, headers={"cache-control": "no-store"})
 
 
