@@ -28,15 +28,9 @@ class Limiter:
         self._hits: dict[str, deque[float]] = {}
 
     def allow(self, key: str) -> bool:
-        now = self.clock()
-        hits = self._hits.setdefault(key, deque())
-        while hits and hits[0] <= now - 60:
-            hits.popleft()
-        if len(hits) >= self.per_minute:
+        if self.count(key) >= self.per_minute:
             return False
-        hits.append(now)
-        if len(self._hits) > self.max_keys:  # forget idle keys rather than grow without bound
-            self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - 60}
+        self._hit(key)
         return True
 
     async def admit(self, key: str) -> bool:
@@ -55,6 +49,9 @@ class Limiter:
 
     async def miss(self, key: str) -> None:
         """Count one hit on `key` (a wrong guess), whatever the limit."""
+        self._hit(key)
+
+    def _hit(self, key: str) -> None:
         now = self.clock()
         self._hits.setdefault(key, deque()).append(now)
         if len(self._hits) > self.max_keys:  # forget idle keys rather than grow without bound
