@@ -43,7 +43,7 @@ def create_app(settings: settings_module.Settings | None = None) -> Starlette:
     templates = load_all()
     writer = db.Writer(db.make_engine(settings.database_url, immediate=True, pool_size=1,
                                       synchronous=settings.sqlite_synchronous))
-    reader = db.make_engine(settings.database_url, immediate=False, synchronous=settings.sqlite_synchronous)
+    reader = db.Reader(settings.database_url, synchronous=settings.sqlite_synchronous)
     broadcast = Broadcast(settings.broadcast_url)
     hub = RoomHub(broadcast, beat_seconds=settings.presence_seconds)
     essaim = Essaim(settings, Tokens(settings.secret_key), Service(writer, reader, hub, templates), hub, templates)
@@ -61,7 +61,7 @@ def create_app(settings: settings_module.Settings | None = None) -> Starlette:
             await asyncio.gather(purger, return_exceptions=True)
             await broadcast.disconnect()
             await writer.stop()
-            reader.dispose()
+            reader.close()
 
     app = Starlette(
         routes=[*routes.ROUTES,

@@ -16,13 +16,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from . import auth, commands, erasure, export, importer, limits, phases, similar, store, voting
 from .domain import checked_text
 from .commands import Committed, Outcome
-from .db import Writer, storage_error
+from .db import Reader, Writer, storage_error
 from .errors import Rejection
 from .events import ParticipantRemoved, ParticipantRoleChanged, PhaseChanged
 from .hub import ONLY, Frame, RoomHub
@@ -62,7 +62,7 @@ def new_code() -> str:
 
 
 class Service:
-    def __init__(self, writer: Writer, reader: Engine, hub: RoomHub,
+    def __init__(self, writer: Writer, reader: Reader, hub: RoomHub,
                  templates: dict[str, Template], clock: Callable[[], float] = time.time) -> None:
         self.writer = writer
         self.reader = reader
@@ -72,11 +72,8 @@ class Service:
         self._erasing: set[asyncio.Task[bool]] = set()  # WAL checkpoints after a person left
 
     async def _read(self, fn: Callable[[Connection], T]) -> T:
-        def run() -> T:
-            with self.reader.begin() as conn:  # one read transaction: a consistent view
-                return fn(conn)
         try:
-            return await asyncio.to_thread(run)
+            return await self.reader.run(fn)
         except (DBAPIError, sqlite3.Error) as exc:
             raise storage_error(exc) from exc
 

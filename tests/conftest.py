@@ -82,7 +82,7 @@ def table_counts(app: Any, *tables: str) -> tuple[int, ...]:
     """Rows in these tables, read through the app's own engine: SQLite or PostgreSQL alike."""
     from sqlalchemy import text
 
-    with app.state.essaim.service.reader.connect() as db:
+    with app.state.essaim.service.reader.engine.connect() as db:
         return tuple(int(db.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()) for table in tables)
 
 

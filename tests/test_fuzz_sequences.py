@@ -125,7 +125,7 @@ class Harness:
     def snapshots(self, people: list[Person]) -> list[Frame]:
         """What `Service.snapshot` reads, in one read transaction here (no worker thread per page)."""
         service = self.essaim.service
-        with service.reader.begin() as conn:
+        with service.reader.engine.begin() as conn:
             return [json.loads(json.dumps(service._snapshot(conn, p.who))) for p in people]
 
     def facts(self) -> Frame:

@@ -49,7 +49,7 @@ TABLES = ("room", "prompt", "participant", "idea", "cluster", "vote", "event", "
 
 def rows(client: TestClient, room_id: str) -> dict[str, int]:
     """The room's rows per table, read through the app's own engine (SQLite or PostgreSQL)."""
-    with service_of(client).reader.connect() as db:
+    with service_of(client).reader.engine.connect() as db:
         return {t: db.execute(text(f"SELECT count(*) FROM {t} WHERE {'id' if t == 'room' else 'room_id'} = :room"),
                               {"room": room_id}).scalar_one() for t in TABLES}
 
@@ -57,7 +57,7 @@ def rows(client: TestClient, room_id: str) -> dict[str, int]:
 def tables_holding(client: TestClient, marker: str) -> list[str]:
     """The tables (every one the models define) where some row, of any room, holds `marker`."""
     found = []
-    with service_of(client).reader.connect() as db:
+    with service_of(client).reader.engine.connect() as db:
         for table in SQLModel.metadata.sorted_tables:
             if any(marker in repr(tuple(row)) for row in db.execute(table.select())):
                 found.append(table.name)

@@ -156,7 +156,7 @@ def test_a_body_without_content_length_is_capped_as_it_arrives(client: TestClien
 
 
 def count_rooms(client: TestClient) -> int:
-    with client.app.state.essaim.service.reader.connect() as conn:  # type: ignore[attr-defined]
+    with client.app.state.essaim.service.reader.engine.connect() as conn:  # type: ignore[attr-defined]
         return int(conn.execute(sql("SELECT count(*) FROM room")).scalar_one())
 
 

@@ -97,5 +97,5 @@ def test_the_backup_command_points_to_pg_dump_and_the_purge_command_works(
     assert not (tmp_path / "copy.sqlite3").exists()
     assert cli.main(["purge", "--data-dir", str(data)]) == 0
     with TestClient(create_app(make_settings(data, DATABASE_URL=url)), base_url=ORIGIN) as client:
-        with client.app.state.essaim.service.reader.connect() as db:  # type: ignore[attr-defined]
+        with client.app.state.essaim.service.reader.engine.connect() as db:  # type: ignore[attr-defined]
             assert [r[0] for r in db.execute(text("SELECT id FROM room"))] == [kept.id]
