@@ -9,13 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from functools import partial
 
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 
 from . import limits, protocol
 from .errors import Rejection, StorageError, described
 from .guards import Guards, Throttle, client_address, guards_of, refuse
-from .hub import CLOSE_REMOVED, CLOSE_RESYNC, CLOSE_REVOKED, Batch, Member
+from .hub import CLOSE_REMOVED, CLOSE_RESYNC, CLOSE_REVOKED, Member
+from .outbox import unsent
 from .protocol import Done, Hello, Ping, SnapshotRequest, Sync, encode, error_frame
 from .service import Committed, Identity, Service
 from .web import Essaim, bearer_or_cookie
@@ -136,12 +138,18 @@ async def _greet(websocket: WebSocket, service: Service, who: Identity, since: i
 
 async def _sender(websocket: WebSocket, member: Member, last_seq: int) -> None:
     outbox = member.outbox
+    outbox.sent_seq = last_seq
+    outbox.write = partial(_write_now, websocket)
     while True:
         batches = await outbox.take()
+        if outbox.failure is not None:  # raised by a frame sent at once (`Outbox.write`)
+            if isinstance(outbox.failure, RuntimeError):  # uvicorn closed it meanwhile: it is gone
+                return
+            raise outbox.failure
         if outbox.stopped:  # the receiving side ended: the socket is gone
             return
         if outbox.close_code is not None:  # removed from the room: what came before still goes (it says why)
-            text, last_seq = _unsent(batches, last_seq)
+            text, outbox.sent_seq = unsent(batches, outbox.sent_seq)
             if text is not None and not outbox.overflowed:
                 try:
                     async with asyncio.timeout(limits.CLOSE_TIMEOUT_SECONDS):
@@ -153,7 +161,7 @@ async def _sender(websocket: WebSocket, member: Member, last_seq: int) -> None:
         if outbox.overflowed:  # it stopped reading: cut it off, it will resync on reconnect
             await _close(websocket, CLOSE_TRY_AGAIN, "too slow")
             return
-        text, last_seq = _unsent(batches, last_seq)
+        text, outbox.sent_seq = unsent(batches, outbox.sent_seq)
         if text is None:
             continue
         try:
@@ -167,26 +175,22 @@ async def _sender(websocket: WebSocket, member: Member, last_seq: int) -> None:
             return
 
 
-def _unsent(batches: list[Batch], last_seq: int) -> tuple[str | None, int]:
-    """What this socket lacks of `batches` as one frame, and the seq it then holds.
+def _write_now(websocket: WebSocket, text: str) -> bool:
+    """Send `text` without waiting, if the socket takes it so: True once it is written.
 
-    Events already in its snapshot or catch-up (seq <= last_seq) are dropped. The usual
-    case, one batch it lacks entirely, is sent as the room encoded it: no copy per socket.
+    Called outside the socket's task (by the room's tick, or a reply), so it steps the send
+    itself. uvicorn's websockets-sansio send (`cli.py` chooses it) waits for one thing only,
+    a paused transport (a reader that stopped reading), and waits before it writes anything:
+    a send that would wait is dropped unwritten and the frame queued for the sender, which
+    sends it under a timeout.
     """
-    if len(batches) == 1 and (batches[0].first_seq is None or batches[0].first_seq > last_seq):
-        batch = batches[0]
-        return batch.text, last_seq if batch.last_seq is None else batch.last_seq
-    texts: list[str] = []
-    for batch in batches:
-        for seq, text in batch.parts:
-            if seq is not None:
-                if seq <= last_seq:
-                    continue
-                last_seq = seq
-            texts.append(text)
-    if not texts:
-        return None, last_seq
-    return (texts[0] if len(texts) == 1 else f"[{','.join(texts)}]"), last_seq
+    step = websocket.send_text(text)
+    try:
+        step.send(None)
+    except StopIteration:
+        return True
+    step.close()  # it waited before writing: nothing went out
+    return False
 
 
 async def _receiver(websocket: WebSocket, service: Service, who: Identity, member: Member) -> None:
