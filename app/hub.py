@@ -35,7 +35,7 @@ CLOSE_REMOVED = 4003
 CLOSE_RESYNC = 1012  # "service restart": reconnect, and catch up by seq
 CLOSE_REVOKED = 4001  # opened with a facilitator link since regenerated: reconnect, the token decides
 # A room sends at most one batch of events per tick. Longer sends fewer frames (each
-# costs a task wake-up, a websocket frame and a system call per socket, whatever its
+# costs a trip down the send chain, a websocket frame and a system call per socket, whatever its
 # size), shorter answers sooner: 50 ms is below what a person notices, and a room of
 # 1,000 then gets at most 20 frames a second per socket however fast ideas come. An
 # event that comes after a quiet tick leaves at once (with whatever the same loop
